@@ -1,0 +1,44 @@
+# Video Response. Quick start: `make run`, `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STATIC := src/videoresponse/core/static/vendor
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint bench clean
+
+install: $(STAMP) $(STATIC)/.installed
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Front-end packages come from npm at install time; nothing of theirs is kept in git.
+# GOV.UK's typeface is licensed for gov.uk services only, so its @font-face rules are dropped.
+$(STATIC)/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	rm -rf $(STATIC) && mkdir -p $(STATIC)/govuk
+	sed 's/@font-face{[^}]*}//g' node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css > $(STATIC)/govuk/govuk-frontend.min.css
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(STATIC)/govuk/
+	touch $@
+
+run: install
+	$(BIN)/videoresponse migrate
+	$(BIN)/videoresponse demo
+	$(BIN)/videoresponse serve
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy src
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) node_modules $(STATIC)

@@ -1,0 +1,67 @@
+"""create_app(): settings in, routers mounted, nothing else."""
+
+from __future__ import annotations
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from videoresponse import __version__
+from videoresponse.config import Settings, get_settings
+from videoresponse.core import home, web
+from videoresponse.core.auth import routes as auth_routes
+from videoresponse.core.auth.deps import SignInRequired
+from videoresponse.core.db import Database
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Video Response",
+        version=__version__,
+        description="Video appointments for victims and witnesses. The JSON API under /api "
+        "lets a force's command-and-control system create incidents and book.",
+        dependencies=[Depends(web.check_csrf)],
+    )
+    app.state.settings = settings
+    app.state.db = db or Database(settings.database_url)
+    app.state.templates = web.make_templates()
+    app.state.csrf = web.CsrfTokens(settings.signing_key(), settings.cookie_secure)
+
+    app.add_middleware(web.SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
+    app.add_exception_handler(StarletteHTTPException, web.http_error)
+    app.add_exception_handler(HTTPException, web.http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(SignInRequired, _sign_in_required)
+
+    app.include_router(auth_routes.router)
+    app.include_router(home.router)
+
+    @app.get("/healthz", tags=["operations"])
+    def healthz(request: Request) -> JSONResponse:
+        """Whether the service and its database answer."""
+        reachable = request.app.state.db.is_reachable()
+        return JSONResponse(
+            {"status": "ok" if reachable else "unavailable", "database": reachable},
+            status_code=200 if reachable else 503,
+        )
+
+    return app
+
+
+async def _sign_in_required(request: Request, exc: Exception) -> Response:
+    if web.wants_html(request):
+        return RedirectResponse(f"/sign-in?next={request.url.path}", status_code=303)
+    return JSONResponse({"detail": "Sign in first."}, status_code=401)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    problems = [
+        f"{'.'.join(str(p) for p in err['loc'][1:]) or 'request'}: {err['msg']}"
+        for err in exc.errors()
+    ]
+    return await web.http_error(request, HTTPException(status_code=422, detail="; ".join(problems)))

@@ -1,0 +1,202 @@
+"""The `videoresponse` command: serve, demo, migrate, users, audit."""
+
+from __future__ import annotations
+
+import getpass
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from videoresponse.config import get_settings
+from videoresponse.core import audit
+from videoresponse.core.auth import service as accounts
+from videoresponse.core.auth.rules import AccountError, Role
+from videoresponse.core.db import Database
+
+app = typer.Typer(
+    help="Video Response: video appointments for victims and witnesses.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+users_app = typer.Typer(help="Staff accounts: add, list, disable, enable.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
+
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
+CLI_ACTOR = "cli:" + getpass.getuser()
+
+
+def _database() -> Database:
+    return Database(get_settings().database_url)
+
+
+def _fail(message: str) -> typer.Exit:
+    errors.print(f"[red]Error:[/red] {message}", highlight=False)
+    return typer.Exit(code=1)
+
+
+def _require_migrated() -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from videoresponse.migrations import current_and_head
+
+    url = get_settings().database_url
+    try:
+        current, head = current_and_head(url)
+    except OperationalError as error:
+        raise _fail(f"Cannot reach the database: {error.orig}") from None
+    if current != head:
+        raise _fail(
+            f"The database is at revision {current or 'none'}, this code needs {head}. "
+            "Run `videoresponse migrate` first."
+        )
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema to this version, keeping all data."""
+    from videoresponse.migrations import current_and_head, upgrade
+
+    url = get_settings().database_url
+    before, _ = current_and_head(url)
+    upgrade(url)
+    after, _ = current_and_head(url)
+    if before == after:
+        console.print(f"Database is up to date (revision {after}).")
+    else:
+        console.print(f"Database upgraded from {before or 'empty'} to revision {after}.")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(help="Worker processes (PostgreSQL for more than 1).")
+    ] = 1,
+) -> None:
+    """Serve the web application and its API."""
+    import uvicorn
+
+    _require_migrated()
+    console.print(f"Serving Video Response on http://{host}:{port} (Ctrl+C to stop)")
+    uvicorn.run(
+        "videoresponse.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        server_header=False,
+        log_level="info",
+    )
+
+
+@app.command()
+def demo() -> None:
+    """Create demo accounts and data once; running it again changes nothing."""
+    from videoresponse.demo import DEMO_ACCOUNTS, create_demo
+
+    _require_migrated()
+    created = create_demo(_database(), get_settings())
+    table = Table(title="Demo sign-ins" + ("" if created else " (already there)"))
+    for column in ("Role", "Username", "Password"):
+        table.add_column(column)
+    for account in DEMO_ACCOUNTS:
+        table.add_row(account.role.label, account.username, account.password)
+    console.print(table)
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="Sign-in name, e.g. a collar number.")],
+    role: Annotated[Role, typer.Option(help="What the account may do.")],
+    name: Annotated[str, typer.Option(help="The person's full name.")],
+    gender: Annotated[str | None, typer.Option(help="female or male, for officers.")] = None,
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            help="At least 12 characters; asked for if not given.",
+        ),
+    ] = "",
+) -> None:
+    """Add a staff account."""
+    _require_migrated()
+    try:
+        member = accounts.add_user(
+            _database(),
+            username=username,
+            display_name=name,
+            role=role,
+            password=password,
+            gender=gender,
+            by=CLI_ACTOR,
+        )
+    except AccountError as error:
+        raise _fail(str(error)) from None
+    console.print(f"Added {member.username} ({member.role.label}).")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List staff accounts."""
+    _require_migrated()
+    table = Table()
+    for column in ("Username", "Name", "Role", "Status"):
+        table.add_column(column)
+    for member, active in accounts.list_users(_database()):
+        table.add_row(
+            member.username,
+            member.display_name,
+            member.role.label,
+            "active" if active else "disabled",
+        )
+    console.print(table)
+
+
+def _set_active(username: str, active: bool) -> None:
+    _require_migrated()
+    try:
+        accounts.set_active(_database(), username=username, active=active, by=CLI_ACTOR)
+    except AccountError as error:
+        raise _fail(str(error)) from None
+    console.print(f"{username} is now {'enabled' if active else 'disabled'}.")
+
+
+@users_app.command("disable")
+def users_disable(username: str) -> None:
+    """Disable an account and end its sessions."""
+    _set_active(username, False)
+
+
+@users_app.command("enable")
+def users_enable(username: str) -> None:
+    """Enable a disabled or locked account."""
+    _set_active(username, True)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the whole hash chain; exit 1 and name the first bad entry if it is broken."""
+    _require_migrated()
+    db = _database()
+    with db.sessions() as session:
+        report = audit.verify_chain(session)
+    if not report.intact:
+        raise _fail(
+            f"audit log broken at entry {report.first_bad_seq}: {report.problem} "
+            f"({report.entries_checked} entries before it are intact)"
+        )
+    console.print(f"Audit log intact: {report.entries_checked} entries checked.")
+
+
+if __name__ == "__main__":
+    app()

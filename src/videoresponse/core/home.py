@@ -1,0 +1,26 @@
+"""Landing pages for the roles whose own capabilities are still to come."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from videoresponse.core.auth.deps import CallHandler, Supervisor, VideoOfficer
+from videoresponse.core.web import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/handler")
+def handler_home(request: Request, member: CallHandler) -> Response:
+    return render(request, "role_home.html", {"title": "Call handling"})
+
+
+@router.get("/officer")
+def officer_home(request: Request, member: VideoOfficer) -> Response:
+    return render(request, "role_home.html", {"title": "My day"})
+
+
+@router.get("/supervisor")
+def supervisor_home(request: Request, member: Supervisor) -> Response:
+    return render(request, "role_home.html", {"title": "Team overview"})

@@ -1,0 +1,17 @@
+"""The staff menu: what each role can reach."""
+
+from __future__ import annotations
+
+from videoresponse.core.auth.rules import Role
+from videoresponse.core.auth.service import StaffMember
+
+MENU: dict[Role, list[tuple[str, str]]] = {
+    Role.CALL_HANDLER: [("/handler", "Call handling")],
+    Role.VIDEO_OFFICER: [("/officer", "My day")],
+    Role.SUPERVISOR: [("/supervisor", "Team overview"), ("/handler", "Call handling")],
+    Role.ADMINISTRATOR: [("/admin", "Accounts")],
+}
+
+
+def nav_links(member: StaffMember) -> list[tuple[str, str]]:
+    return MENU[member.role]
