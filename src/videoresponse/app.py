@@ -9,11 +9,15 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from videoresponse import __version__
+from videoresponse.booking import api as booking_api
+from videoresponse.booking import routes as booking_routes
 from videoresponse.config import Settings, get_settings
-from videoresponse.core import home, web
+from videoresponse.core import web
 from videoresponse.core.auth import routes as auth_routes
 from videoresponse.core.auth.deps import SignInRequired
 from videoresponse.core.db import Database
+from videoresponse.rota import routes as rota_routes
+from videoresponse.triage import routes as triage_routes
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
@@ -38,7 +42,13 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.add_exception_handler(SignInRequired, _sign_in_required)
 
     app.include_router(auth_routes.router)
-    app.include_router(home.router)
+    for router in (
+        triage_routes.router,
+        booking_routes.router,
+        booking_api.router,
+        rota_routes.router,
+    ):
+        app.include_router(router)
 
     @app.get("/healthz", tags=["operations"])
     def healthz(request: Request) -> JSONResponse:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from videoresponse.booking.rules import PriorityBand
+from videoresponse.rota.rules import OpeningHours
 
 
 class Settings(BaseSettings):
@@ -39,6 +42,28 @@ class Settings(BaseSettings):
     lockout_attempts: int = Field(5, description="Failed sign-ins before an account locks.")
     lockout_minutes: int = Field(15, description="How long a locked account stays locked.")
 
+    opening_time: time = Field(time(8, 30), description="The team opens (local time).")
+    closing_time: time = Field(time(21, 30), description="The team closes (local time).")
+    opening_days: str = Field(
+        "mon,tue,wed,thu,fri,sat,sun", description="Days the team works, comma-separated."
+    )
+    p1_hours: int = Field(24, description="A P1 case is seen within this many hours of the call.")
+    p2_hours: int = Field(72, description="A P2 case is seen within this many hours.")
+    p3_hours: int = Field(168, description="A P3 case is seen within this many hours.")
+    appointment_minutes: int = Field(60, description="Length of an appointment.")
+    appointment_minutes_by_type: dict[str, int] = Field(
+        default_factory=lambda: {"domestic_abuse": 90},
+        description='Lengths by incident type, as JSON, e.g. {"domestic_abuse": 90}.',
+    )
+    write_up_minutes: int = Field(
+        15, description="Buffer kept free before and after each appointment for write-up."
+    )
+    slot_grid_minutes: int = Field(15, description="Appointments start on this grid.")
+    incident_types: dict[str, str] = Field(
+        default_factory=dict,
+        description='Incident types as JSON {"code": "Label"}; empty means the national list.',
+    )
+
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
         if not self.database_url:
@@ -56,6 +81,40 @@ class Settings(BaseSettings):
     @property
     def lockout(self) -> timedelta:
         return timedelta(minutes=self.lockout_minutes)
+
+    @property
+    def opening_hours(self) -> OpeningHours:
+        days = [d.strip().lower()[:3] for d in self.opening_days.split(",") if d.strip()]
+        names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        unknown = [d for d in days if d not in names]
+        if unknown:
+            raise ValueError(f"VIDEORESPONSE_OPENING_DAYS: unknown day {unknown[0]!r}")
+        return OpeningHours(
+            opens=self.opening_time,
+            closes=self.closing_time,
+            tz_name=self.timezone,
+            weekdays=frozenset(names.index(d) for d in days),
+        )
+
+    @property
+    def band_hours(self) -> dict[PriorityBand, timedelta]:
+        return {
+            PriorityBand.P1: timedelta(hours=self.p1_hours),
+            PriorityBand.P2: timedelta(hours=self.p2_hours),
+            PriorityBand.P3: timedelta(hours=self.p3_hours),
+        }
+
+    @property
+    def durations(self) -> dict[str, timedelta]:
+        return {k: timedelta(minutes=v) for k, v in self.appointment_minutes_by_type.items()}
+
+    @property
+    def write_up_buffer(self) -> timedelta:
+        return timedelta(minutes=self.write_up_minutes)
+
+    @property
+    def slot_grid(self) -> timedelta:
+        return timedelta(minutes=self.slot_grid_minutes)
 
     def signing_key(self) -> bytes:
         """The configured key, or one made once and kept in the data folder."""

@@ -1,8 +1,11 @@
 """Every capability's tables, gathered for Alembic to compare against."""
 
+from videoresponse.booking import models as booking_models
 from videoresponse.core import audit
 from videoresponse.core.auth import models as auth_models
 from videoresponse.core.db import Base
+from videoresponse.rota import models as rota_models
+from videoresponse.triage import models as triage_models
 
 metadata = Base.metadata
-__all__ = ["audit", "auth_models", "metadata"]
+__all__ = ["audit", "auth_models", "booking_models", "metadata", "rota_models", "triage_models"]

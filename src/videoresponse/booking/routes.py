@@ -1,19 +1,14 @@
-"""Landing pages for the roles whose own capabilities are still to come."""
+"""The officer's day and the supervisor's queue."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from videoresponse.core.auth.deps import CallHandler, Supervisor, VideoOfficer
+from videoresponse.core.auth.deps import Supervisor, VideoOfficer
 from videoresponse.core.web import render
 
 router = APIRouter(include_in_schema=False)
-
-
-@router.get("/handler")
-def handler_home(request: Request, member: CallHandler) -> Response:
-    return render(request, "role_home.html", {"title": "Call handling"})
 
 
 @router.get("/officer")
