@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.conftest import IN_CI
+from tests.live import cli, environment, serving
 
 CHROMIUM = os.environ.get("VIDEORESPONSE_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -37,52 +33,15 @@ class LiveServer:
     env: dict[str, str]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _cli(env: dict[str, str], *args: str) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "videoresponse.cli", *args],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """`migrate`, `demo` and `serve`, as `make run` does, on a free port."""
     data_dir = tmp_path_factory.mktemp("live")
-    env = {**os.environ, "VIDEORESPONSE_DATA_DIR": str(data_dir)}
-    env.pop("VIDEORESPONSE_DATABASE_URL", None)
-    _cli(env, "migrate")
-    _cli(env, "demo")
-    port = _free_port()
-    log = (data_dir / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "videoresponse.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/healthz").status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("the server did not start: " + (data_dir / "server.log").read_text())
-    yield LiveServer(url, data_dir, env)
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+    env = environment(data_dir)
+    cli(env, "migrate")
+    cli(env, "demo")
+    with serving(env, data_dir / "server.log") as url:
+        yield LiveServer(url, data_dir, env)
 
 
 @pytest.fixture(scope="session")
