@@ -22,7 +22,13 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = {"data_dir": data_dir, "secret_key": "test-secret-key"}
+    # The text worker runs only where a test starts one: a background thread would race
+    # the test's own writes and make results depend on timing.
+    values: dict[str, object] = {
+        "data_dir": data_dir,
+        "secret_key": "test-secret-key",
+        "embedded_worker": False,
+    }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
 

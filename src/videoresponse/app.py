@@ -11,11 +11,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from videoresponse import __version__
 from videoresponse.booking import api as booking_api
 from videoresponse.booking import routes as booking_routes
+from videoresponse.caller import routes as caller_routes
 from videoresponse.config import Settings, get_settings
 from videoresponse.core import web
 from videoresponse.core.auth import routes as auth_routes
 from videoresponse.core.auth.deps import SignInRequired
 from videoresponse.core.db import Database
+from videoresponse.notify import routes as notify_routes
+from videoresponse.notify.service import make_provider
+from videoresponse.notify.worker import embedded_worker
 from videoresponse.rota import routes as rota_routes
 from videoresponse.triage import routes as triage_routes
 
@@ -28,11 +32,13 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         description="Video appointments for victims and witnesses. The JSON API under /api "
         "lets a force's command-and-control system create incidents and book.",
         dependencies=[Depends(web.check_csrf)],
+        lifespan=embedded_worker,
     )
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url)
     app.state.templates = web.make_templates()
     app.state.csrf = web.CsrfTokens(settings.signing_key(), settings.cookie_secure)
+    app.state.sms_provider = make_provider(settings)
 
     app.add_middleware(web.SecurityHeaders)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
@@ -47,6 +53,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         booking_routes.router,
         booking_api.router,
         rota_routes.router,
+        caller_routes.router,
+        notify_routes.router,
     ):
         app.include_router(router)
 

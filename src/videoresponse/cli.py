@@ -98,6 +98,42 @@ def serve(
 
 
 @app.command()
+def worker(
+    once: Annotated[bool, typer.Option(help="Send what is due now, then stop.")] = False,
+) -> None:
+    """Send due texts: run this beside `serve --workers N`, or several on PostgreSQL."""
+    import signal
+    import threading
+    from datetime import timedelta
+
+    from videoresponse.notify.rules import load_wording
+    from videoresponse.notify.service import make_provider
+    from videoresponse.notify.worker import TextWorker
+
+    _require_migrated()
+    settings = get_settings()
+    text_worker = TextWorker(
+        _database(),
+        settings,
+        make_provider(settings),
+        load_wording(settings.wording_file),
+        lease=timedelta(seconds=settings.text_send_lease_seconds),
+    )
+    if once:
+        done = text_worker.run_once()
+        console.print(
+            f"Sent {done.sent}, retrying {done.retried}, failed {done.failed}, "
+            f"held {done.held}, expired {done.expired}."
+        )
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    console.print(f"Sending texts through {settings.sms_provider} (Ctrl+C to stop)")
+    text_worker.run_until(stop)
+
+
+@app.command()
 def demo() -> None:
     """Create demo accounts and data once; running it again changes nothing."""
     from videoresponse.demo import DEMO_ACCOUNTS, create_demo

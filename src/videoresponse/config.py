@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import time, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,7 +31,11 @@ class Settings(BaseSettings):
         "kept in DATA_DIR/secret_key (fine for one host; set it when you run several).",
     )
     force_name: str = Field("Example Constabulary", description="Shown to staff only.")
-    force_phone: str = Field("101", description="Number shown to callers when nothing happens.")
+    force_phone: str = Field(
+        "0300 123 4567",
+        description="Number shown to callers and put in texts. A neutral number: 101 would say "
+        "the text is from the police.",
+    )
     timezone: str = Field("Europe/London", description="The team's local time zone.")
     cookie_secure: bool = Field(
         True,
@@ -62,6 +67,64 @@ class Settings(BaseSettings):
     incident_types: dict[str, str] = Field(
         default_factory=dict,
         description='Incident types as JSON {"code": "Label"}; empty means the national list.',
+    )
+
+    public_base_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="The address callers reach the service on; links in texts start with it.",
+    )
+    sms_provider: Literal["local", "govuk_notify", "twilio"] = Field(
+        "local", description="local (texts listed on a staff page), govuk_notify or twilio."
+    )
+    notify_api_key: str = Field("", description="GOV.UK Notify API key.")
+    notify_base_url: str = Field("", description="Notify API address; empty means Notify's own.")
+    notify_template_ids: dict[str, str] = Field(
+        default_factory=dict,
+        description='Notify template id per message kind, as JSON {"confirmation": "..."}.',
+    )
+    notify_callback_token: str = Field(
+        "", description="Bearer token Notify sends with delivery receipts."
+    )
+    twilio_account_sid: str = Field("", description="Twilio account SID.")
+    twilio_auth_token: str = Field("", description="Twilio auth token (also checks callbacks).")
+    twilio_sender: str = Field("", description="Twilio number or messaging service SID (MG...).")
+    twilio_api_base_url: str = Field("", description="Twilio API address; empty means Twilio's.")
+    wording_file: Path | None = Field(
+        None, description="A force's own text wording (TOML); empty means the defaults."
+    )
+    reminder_minutes_before: list[int] = Field(
+        default_factory=lambda: [1440, 30],
+        description="Reminders, in minutes before the start, for people who agreed to them.",
+    )
+    join_opens_minutes_before: int = Field(
+        15, description="A join link starts to work this long before the appointment."
+    )
+    identity_check: Literal["date_of_birth", "code_word", "code"] = Field(
+        "date_of_birth", description="What a caller confirms before joining."
+    )
+    identity_check_attempts: int = Field(
+        5, description="Wrong answers before a link locks and the officer is told."
+    )
+    text_max_attempts: int = Field(8, description="Tries for a text that fails for a while.")
+    text_retry_base_seconds: int = Field(30, description="First wait before retrying a text.")
+    text_retry_cap_seconds: int = Field(3600, description="Longest wait between tries.")
+    text_send_lease_seconds: int = Field(
+        120,
+        description="A text left half-sent this long by a stopped worker is checked with the "
+        "provider. Longer than any provider call can take.",
+    )
+    worker_interval_seconds: float = Field(
+        2.0, description="How often the text worker looks for texts that are due."
+    )
+    exit_url: str = Field(
+        "https://www.bbc.co.uk/weather",
+        description='Where "Exit this page" takes a caller: a neutral site.',
+    )
+    caller_may_change_until_minutes: int = Field(
+        60, description="A caller may move or cancel up to this long before the start."
+    )
+    embedded_worker: bool = Field(
+        True, description="Run the text worker inside `serve` (the embedded default)."
     )
 
     @model_validator(mode="after")

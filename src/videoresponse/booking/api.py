@@ -70,7 +70,7 @@ class SessionOut(BaseModel):
 
 
 def _out(booked: service.BookedAppointment) -> AppointmentOut:
-    return AppointmentOut(**booked.as_json())  # type: ignore[arg-type]
+    return AppointmentOut(**booked.as_json())
 
 
 def _taken(error: service.SlotTaken) -> JSONResponse:

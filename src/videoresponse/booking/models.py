@@ -39,7 +39,8 @@ class Appointment(Base):
     follow_up_of: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"), nullable=True)
     # Set when an absence left no officer free at this time: a supervisor must rebook.
     needs_rebooking: Mapped[bool] = mapped_column(default=False)
-    created_by: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    # None when the caller chose the time themselves through their link.
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

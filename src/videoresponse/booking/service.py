@@ -32,12 +32,12 @@ from videoresponse.booking.rules import (
 )
 from videoresponse.config import Settings
 from videoresponse.core import audit
-from videoresponse.core.audit import Action
-from videoresponse.core.auth.service import StaffMember
+from videoresponse.core.audit import Action, Actor
 from videoresponse.core.db import Database, utcnow
+from videoresponse.notify import outbox
 from videoresponse.rota import service as rota
 from videoresponse.rota.rules import TimeRange, zone_named
-from videoresponse.triage.models import Incident, PersonRow
+from videoresponse.triage.models import Incident, PersonRow, RouteOfferRow
 from videoresponse.triage.rules import SafeWindow, Weekday, expand_safe_windows
 
 ACTIVE = [status.value for status in ACTIVE_STATUSES]
@@ -217,7 +217,7 @@ def find_options(
     earliest: datetime | None = None,
     after_deadline: bool = False,
     follow_up_of: int | None = None,
-    by: StaffMember,
+    by: Actor,
 ) -> tuple[list[SlotOption], datetime]:
     """The earliest options for the person's case, and the case's deadline.
 
@@ -260,7 +260,7 @@ def book(
     officer_id: int | None = None,
     late_reason: str = "",
     follow_up_of: int | None = None,
-    by: StaffMember,
+    by: Actor,
     idempotency_key: str | None = None,
 ) -> BookedAppointment:
     """Book the person's video appointment at `starts_at`; raise SlotTaken if it is gone."""
@@ -268,7 +268,7 @@ def book(
     try:
         with db.transaction() as session:
             if idempotency_key:
-                earlier = _earlier_answer(session, by.id, idempotency_key, request_hash)
+                earlier = _earlier_answer(session, _staff(by), idempotency_key, request_hash)
                 if earlier is not None:
                     return earlier
             booked = _book_in(
@@ -284,7 +284,7 @@ def book(
             if idempotency_key:
                 session.add(
                     IdempotencyKey(
-                        staff_id=by.id,
+                        staff_id=_staff(by),
                         key=idempotency_key,
                         request_hash=request_hash,
                         status_code=201,
@@ -296,7 +296,7 @@ def book(
     except IntegrityError as error:
         with db.transaction() as session:
             if idempotency_key:
-                earlier = _earlier_answer(session, by.id, idempotency_key, request_hash)
+                earlier = _earlier_answer(session, _staff(by), idempotency_key, request_hash)
                 if earlier is not None:
                     return earlier
             if "no_overlap" not in str(error.orig):
@@ -312,6 +312,12 @@ def book(
                     limit=6,
                 )
             ) from None
+
+
+def _staff(by: Actor) -> int:
+    if by.staff_id is None:
+        raise BookingRuleError("Only staff requests carry an Idempotency-Key")
+    return by.staff_id
 
 
 def _request_hash(*parts: object) -> str:
@@ -355,11 +361,10 @@ def _book_in(
     officer_id: int | None,
     late_reason: str,
     follow_up_of: int | None,
-    by: StaffMember,
+    by: Actor,
 ) -> BookedAppointment:
     case = _case(session, person_id, settings)
-    if not case.incident.suitable_for_video:
-        raise BookingRuleError("This case was assessed as not suitable for video")
+    check_video_may_be_booked(session, case)
     ends_at = starts_at + case.duration
     check_within_deadline(ends_at, case.incident.deadline, late_reason)
     option = _recheck(session, settings, case, starts_at, officer_id, follow_up_of)
@@ -374,11 +379,14 @@ def _book_in(
         officer_reason=str(option.reason) if officer_id is None else "chosen by the booker",
         late_reason=late_reason.strip(),
         follow_up_of=follow_up_of,
-        created_by=by.id,
+        created_by=by.staff_id,
     )
     session.add(row)
     session.flush()
     _history(session, row, by.actor, "booked", None, reason=late_reason)
+    outbox.on_appointment_booked(
+        session, row, by=by.actor, reminder_minutes=settings.reminder_minutes_before
+    )
     audit.record(
         session,
         actor=by.actor,
@@ -389,6 +397,27 @@ def _book_in(
         detail={"person": person_id, "officer": row.officer_id, "start": row.starts_at.isoformat()},
     )
     return _booked(row)
+
+
+def check_video_may_be_booked(session: Session, case: _Case) -> None:
+    """Only a case assessed as suitable, never a grade 1, and only once the caller chose video."""
+    if not case.incident.suitable_for_video:
+        raise BookingRuleError("This case was assessed as not suitable for video")
+    # DOMAIN.md: a grade 1 is never offered video instead of attendance.
+    if case.incident.grade == 1:
+        raise BookingRuleError(
+            "A grade 1 (emergency) incident cannot have a video appointment: an officer must attend"
+        )
+    latest = session.scalar(
+        select(RouteOfferRow.chosen)
+        .where(RouteOfferRow.person_id == case.person.id)
+        .order_by(RouteOfferRow.offered_at.desc(), RouteOfferRow.id.desc())
+        .limit(1)
+    )
+    if latest != "video":
+        raise BookingRuleError(
+            "Record that the caller chose a video appointment before booking one"
+        )
 
 
 def _recheck(
@@ -466,7 +495,7 @@ def reschedule(
     reason: str,
     officer_id: int | None = None,
     late_reason: str = "",
-    by: StaffMember,
+    by: Actor,
 ) -> BookedAppointment:
     """Move an appointment to a new time (and maybe officer), keeping its history."""
     if not reason.strip():
@@ -495,6 +524,9 @@ def reschedule(
             row.late_reason = late_reason.strip()
             session.flush()
             _history(session, row, by.actor, "rescheduled", before, reason)
+            outbox.on_appointment_rescheduled(
+                session, row, by=by.actor, reminder_minutes=settings.reminder_minutes_before
+            )
             audit.record(
                 session,
                 actor=by.actor,
@@ -518,7 +550,7 @@ def change_status(
     appointment_id: int,
     status: AppointmentStatus,
     reason: str = "",
-    by: StaffMember,
+    by: Actor,
 ) -> BookedAppointment:
     """Move an appointment along its life (cancel, waiting, in call, completed, no-show)."""
     if status is AppointmentStatus.CANCELLED and not reason.strip():
@@ -532,6 +564,8 @@ def change_status(
             row.needs_rebooking = False
         session.flush()
         _history(session, row, by.actor, status.value, before, reason)
+        if status is AppointmentStatus.CANCELLED:
+            outbox.on_appointment_cancelled(session, row, by=by.actor)
         audit.record(
             session,
             actor=by.actor,
@@ -557,7 +591,7 @@ def mark_officer_absent(
     officer_id: int,
     period: TimeRange,
     reason: str,
-    by: StaffMember,
+    by: Actor,
 ) -> list[Reallocation]:
     """Record an absence; give each affected appointment to another free officer at the
     same time, or list it for a supervisor to rebook."""

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import BigInteger, Integer, String, Text, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -36,6 +36,32 @@ class Action(StrEnum):
     COMBINATION = "combination"
     ERASURE = "erasure"
     SECURITY = "security"
+
+
+class Actor(Protocol):
+    """Whoever does something: a staff member, a caller through their link, the system."""
+
+    @property
+    def actor(self) -> str: ...
+
+    @property
+    def staff_id(self) -> int | None: ...
+
+
+@dataclass(frozen=True)
+class CallerActor:
+    """A member of the public acting through their link; no account, so no staff id."""
+
+    person_id: int
+    link_id: int
+
+    @property
+    def actor(self) -> str:
+        return f"caller:person:{self.person_id}:link:{self.link_id}"
+
+    @property
+    def staff_id(self) -> int | None:
+        return None
 
 
 class AuditEntry(Base):

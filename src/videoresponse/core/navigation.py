@@ -6,9 +6,15 @@ from videoresponse.core.auth.rules import Role
 from videoresponse.core.auth.service import StaffMember
 
 MENU: dict[Role, list[tuple[str, str]]] = {
-    Role.CALL_HANDLER: [("/handler", "Call handling")],
+    Role.CALL_HANDLER: [("/handler", "Call handling"), ("/texts/outbox", "Texts sent")],
     Role.VIDEO_OFFICER: [("/officer", "My day")],
-    Role.SUPERVISOR: [("/supervisor", "Team overview"), ("/handler", "Call handling")],
+    Role.SUPERVISOR: [
+        ("/supervisor", "Team overview"),
+        ("/supervisor/rota", "Rota"),
+        ("/supervisor/texts", "Texts to follow up"),
+        ("/handler", "Call handling"),
+        ("/texts/outbox", "Texts sent"),
+    ],
     Role.ADMINISTRATOR: [("/admin", "Accounts")],
 }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -23,8 +23,10 @@ from videoresponse.rota.rules import (
     WeeklyPattern,
     check_shift_inside_opening_hours,
     expand_weekly_pattern,
+    local_to_utc,
     merge_ranges,
     subtract_ranges,
+    zone_named,
 )
 
 
@@ -270,3 +272,26 @@ def _absences(
     for officer_id, starts_at, ends_at in rows:
         found[officer_id].append(TimeRange(starts_at, ends_at))
     return found
+
+
+def rota_week(
+    db: Database, *, first_day: date, last_day: date, tz_name: str, by: str
+) -> list[OfficerRota]:
+    """Every officer's pattern, and the shifts and absences touching these local dates."""
+    zone = zone_named(tz_name)
+    horizon = TimeRange(
+        local_to_utc(first_day, time(0), zone),
+        local_to_utc(last_day + timedelta(days=1), time(0), zone),
+    )
+    with db.transaction() as session:
+        team = rota_for(session, horizon)
+        # Absence reasons can be health data about staff: who read them is logged.
+        audit.record(
+            session,
+            actor=by,
+            action=Action.CONSULTATION,
+            event="rota.viewed",
+            why="planning the rota",
+            detail={"first_day": first_day.isoformat(), "last_day": last_day.isoformat()},
+        )
+        return team

@@ -95,6 +95,10 @@ class SafeContactRow(Base):
     may_call: Mapped[bool] = mapped_column(Boolean, default=True)
     may_leave_voicemail: Mapped[bool] = mapped_column(Boolean, default=False)
     may_mention_police: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Reminders go only to people who agreed to them; a calendar file only where a
+    # calendar entry on the phone would be safe.
+    wants_reminders: Mapped[bool] = mapped_column(Boolean, default=False)
+    may_add_to_calendar: Mapped[bool] = mapped_column(Boolean, default=False)
     safe_number: Mapped[str | None] = mapped_column(String(20), nullable=True)
     code_word: Mapped[str | None] = mapped_column(String(40), nullable=True)
     words_never_to_use: Mapped[list[str]] = mapped_column(JSON, default=list)

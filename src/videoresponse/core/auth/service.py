@@ -47,6 +47,10 @@ class StaffMember:
     def actor(self) -> str:
         return f"staff:{self.id}:{self.username}"
 
+    @property
+    def staff_id(self) -> int | None:
+        return self.id
+
 
 def _member(user: StaffUser) -> StaffMember:
     return StaffMember(user.id, user.username, user.display_name, Role(user.role), user.gender)
