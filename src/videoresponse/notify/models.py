@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from videoresponse.core.db import Base, UTCDateTime, utcnow
+from videoresponse.triage.models import PersonRow
 
 
 class TextMessage(Base):
@@ -44,6 +45,8 @@ class TextMessage(Base):
     followed_up_by: Mapped[str] = mapped_column(String(120), default="")
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    person: Mapped[PersonRow] = relationship()
 
 
 class JoinLink(Base):

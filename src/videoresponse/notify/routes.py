@@ -82,6 +82,19 @@ def custom_page(
     return RedirectResponse(f"/appointments/{appointment_id}/texts", status_code=303)
 
 
+@router.post("/handler/people/{person_id}/invitation", include_in_schema=False)
+def invitation_page(request: Request, person_id: int, member: CallHandler) -> Response:
+    try:
+        text = service.invite_to_choose(request.app.state.db, person_id=person_id, by=member)
+    except service.NotFound as missing:
+        raise HTTPException(404, str(missing)) from None
+    except service.TextRefused as refused:
+        raise HTTPException(400, str(refused)) from None
+    return RedirectResponse(
+        f"/handler/incidents/{text.incident_id}?invited={person_id}#next-step", status_code=303
+    )
+
+
 @router.get("/supervisor/texts", include_in_schema=False)
 def undelivered_page(request: Request, member: Supervisor, error: str = "") -> Response:
     db = request.app.state.db

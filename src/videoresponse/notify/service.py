@@ -65,6 +65,7 @@ class TextSummary:
     last_error: str
     person_id: int
     appointment_id: int | None
+    incident_id: int
 
 
 def _summary(message: TextMessage) -> TextSummary:
@@ -79,6 +80,7 @@ def _summary(message: TextMessage) -> TextSummary:
         message.last_error,
         message.person_id,
         message.appointment_id,
+        message.person.incident_id,
     )
 
 

@@ -184,3 +184,41 @@ def test_exit_ends_the_session_and_clears_the_browser(client: TestClient, booked
     assert response.status_code == 303
     assert '"storage"' in response.headers["clear-site-data"]
     assert "This link cannot be used" in client.get("/appointment").text
+
+
+def test_a_choose_your_time_link_books_once_and_sends_a_confirmation(
+    client: TestClient, db: Database, settings: Settings
+) -> None:
+    from tests.factories import sign_in
+
+    handler = make_staff(db, Role.CALL_HANDLER)
+    officer = make_staff(db, Role.VIDEO_OFFICER)
+    make_shift(db, officer.id, _tomorrow_at(9), _tomorrow_at(17))
+    incident, person = make_case(db, created_by=handler.id)
+    sign_in(client, handler)
+    invited = client.post(
+        f"/handler/people/{person}/invitation",
+        data={"csrf_token": csrf_token(client, "/handler")},
+        follow_redirects=False,
+    )
+    assert invited.headers["location"].startswith(f"/handler/incidents/{incident}?invited=")
+    with db.transaction() as session:
+        link = session.scalars(select(JoinLink).where(JoinLink.purpose == "choose_time")).one()
+        link.token_hash = hashlib.sha256(TOKEN.encode()).hexdigest()
+    client.cookies.clear()
+    _open(client)
+    _check_dob(client)
+    assert "Choose a time" in client.get("/appointment").text
+    times = client.get("/appointment/times")
+    first = re.findall(r'name="starts_at" type="radio" value="([^"]+)"', times.text)[0]
+    done = client.post(
+        "/appointment/times",
+        data={"starts_at": first, "csrf_token": csrf_token(client, "/appointment/times")},
+    )
+    assert "booked" in done.text
+    with db.sessions() as session:
+        appointment = session.scalars(select(Appointment)).one()
+        kinds = session.scalars(select(TextMessage.kind).order_by(TextMessage.id)).all()
+    assert appointment.created_by is None
+    assert kinds == ["invitation", "confirmation"]
+    assert "This link cannot be used" in client.get("/appointment").text
