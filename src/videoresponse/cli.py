@@ -146,6 +146,11 @@ def demo() -> None:
     for account in DEMO_ACCOUNTS:
         table.add_row(account.role.label, account.username, account.password)
     console.print(table)
+    console.print(
+        "To see the caller's side: sign in as handler or supervisor, open 'Texts sent' and "
+        "follow a link. It asks for the caller's date of birth, shown on each case page "
+        "(the demo callers were all born on 14 March)."
+    )
 
 
 @users_app.command("add")
