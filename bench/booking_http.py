@@ -28,7 +28,7 @@ import httpx  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from tests.factories import PASSWORD, make_case, make_shift, make_staff  # noqa: E402
-from tests.live import environment, serving, signed_in_client  # noqa: E402
+from tests.live import book_once, environment, serving, signed_in_client  # noqa: E402
 
 from videoresponse.booking import service  # noqa: E402
 from videoresponse.config import Settings  # noqa: E402
@@ -101,7 +101,7 @@ def run(url: str) -> dict[str, float | int]:
             clients = [
                 signed_in_client(u, handler.username, PASSWORD) for u in [a, b] * (CLIENTS // 2)
             ]
-            codes, elapsed = _load(clients, people, starts, rng)
+            codes, elapsed, retries = _load(clients, people, starts, rng)
             for client in clients:
                 client.close()
 
@@ -124,6 +124,7 @@ def run(url: str) -> dict[str, float | int]:
         "booking_successes": booked,
         "booking_conflicts": codes.count(409),
         "booking_other_errors": len(codes) - booked - codes.count(409),
+        "booking_transport_retries": retries,
         "double_bookings": double,
         **search,
     }
@@ -145,7 +146,7 @@ def _service_search(db: Database, handler: object, people: list[int]) -> dict[st
 
 def _load(
     clients: list[httpx.Client], people: list[int], starts: list[datetime], rng: random.Random
-) -> tuple[list[int], float]:
+) -> tuple[list[int], float, int]:
     """Each client books its own people at random quarter hours: real contention."""
     plans = [
         [
@@ -156,20 +157,23 @@ def _load(
     ]
     barrier = threading.Barrier(CLIENTS)
 
+    retries = [0]
+
+    def book(client: httpx.Client, person: int, start: datetime) -> int:
+        body = {"person_id": person, "starts_at": start.isoformat()}
+        status, retried = book_once(client, body, f"bench-{person}-{start.isoformat()}")
+        retries[0] += retried
+        return status
+
     def client_run(index: int) -> list[int]:
         barrier.wait()
-        return [
-            clients[index]
-            .post("/api/appointments", json={"person_id": person, "starts_at": start.isoformat()})
-            .status_code
-            for person, start in plans[index]
-        ]
+        return [book(clients[index], person, start) for person, start in plans[index]]
 
     began = time.perf_counter()
     with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
         results = list(pool.map(client_run, range(CLIENTS)))
     elapsed = time.perf_counter() - began
-    return [code for codes in results for code in codes], elapsed
+    return [code for codes in results for code in codes], elapsed, retries[0]
 
 
 if __name__ == "__main__":

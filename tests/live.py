@@ -101,3 +101,18 @@ def signed_in_client(url: str, username: str, password: str) -> httpx.Client:
         raise RuntimeError(f"sign-in as {username} failed: {response.status_code}")
     client.headers["x-csrf-token"] = client.get("/api/session").json()["csrf_token"]
     return client
+
+
+def book_once(client: httpx.Client, body: dict[str, object], key: str) -> tuple[int, int]:
+    """POST a booking; a dropped connection is retried with the same Idempotency-Key, so a
+    request that did get through is answered from its first result, never booked twice.
+
+    Returns the HTTP status (0 if every try failed) and how many tries were retried.
+    """
+    for retried in range(3):
+        try:
+            response = client.post("/api/appointments", json=body, headers={"Idempotency-Key": key})
+            return response.status_code, retried
+        except httpx.TransportError:
+            continue
+    return 0, 3

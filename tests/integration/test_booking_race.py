@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.factories import PASSWORD, make_case, make_shift, make_staff
-from tests.live import environment, serving, signed_in_client
+from tests.live import book_once, environment, serving, signed_in_client
 from videoresponse.core.auth.rules import Role
 from videoresponse.core.db import Database
 
@@ -76,10 +76,9 @@ def _race(clients: list[httpx.Client], people: list[int], start: datetime) -> di
     def attempt(pair: tuple[httpx.Client, int]) -> int:
         client, person = pair
         barrier.wait()
-        response = client.post(
-            "/api/appointments", json={"person_id": person, "starts_at": start.isoformat()}
-        )
-        return response.status_code
+        body: dict[str, object] = {"person_id": person, "starts_at": start.isoformat()}
+        status, _ = book_once(client, body, f"race-{person}")
+        return status
 
     with ThreadPoolExecutor(max_workers=len(clients)) as pool:
         codes = list(pool.map(attempt, zip(clients, people, strict=True)))
