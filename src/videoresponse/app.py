@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -12,16 +15,23 @@ from videoresponse import __version__
 from videoresponse.booking import api as booking_api
 from videoresponse.booking import routes as booking_routes
 from videoresponse.caller import routes as caller_routes
+from videoresponse.calls import pages as call_pages
+from videoresponse.calls import routes as calls_routes
 from videoresponse.config import Settings, get_settings
 from videoresponse.core import web
 from videoresponse.core.auth import routes as auth_routes
 from videoresponse.core.auth.deps import SignInRequired
 from videoresponse.core.db import Database
+from videoresponse.follow_ups import routes as follow_up_routes
+from videoresponse.no_shows import routes as no_show_routes
 from videoresponse.notify import routes as notify_routes
 from videoresponse.notify.service import make_provider
 from videoresponse.notify.worker import embedded_worker
+from videoresponse.reports import feedback as feedback_routes
+from videoresponse.reports import routes as report_routes
 from videoresponse.rota import routes as rota_routes
 from videoresponse.triage import routes as triage_routes
+from videoresponse.victims import routes as victims_routes
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
@@ -32,7 +42,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         description="Video appointments for victims and witnesses. The JSON API under /api "
         "lets a force's command-and-control system create incidents and book.",
         dependencies=[Depends(web.check_csrf)],
-        lifespan=embedded_worker,
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url)
@@ -41,6 +51,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.sms_provider = make_provider(settings)
 
     app.add_middleware(web.SecurityHeaders)
+    app.add_middleware(web.CompressStatic)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
     app.add_exception_handler(StarletteHTTPException, web.http_error)
     app.add_exception_handler(HTTPException, web.http_error)
@@ -54,7 +65,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         booking_api.router,
         rota_routes.router,
         caller_routes.router,
+        call_pages.router,
         notify_routes.router,
+        calls_routes.router,
+        victims_routes.router,
+        report_routes.router,
+        feedback_routes.router,
+        follow_up_routes.router,
+        no_show_routes.router,
     ):
         app.include_router(router)
 
@@ -68,6 +86,16 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         )
 
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """The embedded text worker runs while the app serves; the call hub closes after."""
+    async with embedded_worker(app):
+        yield
+    hub = getattr(app.state, "calls_hub", None)
+    if hub is not None:
+        await hub.aclose()
 
 
 async def _sign_in_required(request: Request, exc: Exception) -> Response:

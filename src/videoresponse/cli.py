@@ -25,6 +25,8 @@ users_app = typer.Typer(help="Staff accounts: add, list, disable, enable.", no_a
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
+retention_app = typer.Typer(help="Erase records past their retention period.", no_args_is_help=True)
+app.add_typer(retention_app, name="retention")
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
@@ -93,6 +95,8 @@ def serve(
         workers=workers,
         proxy_headers=True,
         server_header=False,
+        # Signalling messages are small; a 16 MB frame (uvicorn's default) is an attack.
+        ws_max_size=1_048_576,
         log_level="info",
     )
 
@@ -237,6 +241,36 @@ def audit_verify() -> None:
             f"({report.entries_checked} entries before it are intact)"
         )
     console.print(f"Audit log intact: {report.entries_checked} entries checked.")
+
+
+@retention_app.command("run")
+def retention_run(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List what would be erased; change nothing.")
+    ] = False,
+) -> None:
+    """Delete or anonymise what is past its date, recording each erasure in the audit log."""
+    from videoresponse.retention import service as retention
+
+    _require_migrated()
+    results = retention.run(_database(), get_settings(), by=CLI_ACTOR, dry_run=dry_run)
+    verb = "Would erase" if dry_run else "Erased"
+    table = Table(title=f"Retention{' (dry run: nothing changed)' if dry_run else ''}")
+    for column in ("Class", "Kept for", "Method", "Count", "Ids"):
+        table.add_column(column)
+    for result in results:
+        shown = ", ".join(str(i) for i in result.ids[:100])
+        if len(result.ids) > 100:
+            shown += f" … and {len(result.ids) - 100} more"
+        table.add_row(
+            result.name,
+            "for ever" if result.kept_for_ever else f"{result.keep_days} days",
+            result.method,
+            str(len(result.ids)),
+            shown or "-",
+        )
+    console.print(table)
+    console.print(f"{verb} {sum(len(r.ids) for r in results)} records.")
 
 
 if __name__ == "__main__":

@@ -64,9 +64,36 @@ class Settings(BaseSettings):
         15, description="Buffer kept free before and after each appointment for write-up."
     )
     slot_grid_minutes: int = Field(15, description="Appointments start on this grid.")
+    no_show_grace_minutes: int = Field(
+        10,
+        ge=0,
+        description="Minutes after the start before a caller who has not joined is a "
+        "possible no-show and the officer is prompted.",
+    )
     incident_types: dict[str, str] = Field(
         default_factory=dict,
         description='Incident types as JSON {"code": "Label"}; empty means the national list.',
+    )
+    bank_holidays_nation: Literal["england", "wales", "scotland", "northern_ireland"] = Field(
+        "england",
+        description="Whose bank holidays count as non-working days for the Victims' Code "
+        "due dates: england (the same as wales), scotland or northern_ireland.",
+    )
+    retain_closed_no_crime_days: int = Field(
+        365,
+        description="A case closed as no crime is erased this many days after closing, "
+        "with its people, appointments, texts and links. 0 keeps them.",
+    )
+    retain_texts_days: int = Field(
+        90, description="Texts sent (or settled) are erased after this many days. 0 keeps them."
+    )
+    retain_caller_sessions_days: int = Field(
+        30, description="Callers' browser sessions are erased after this many days. 0 keeps them."
+    )
+    retain_feedback_days: int = Field(
+        365,
+        description="Feedback comments are erased after this many days; the rating stays, "
+        "linked to no one. 0 keeps them.",
     )
 
     public_base_url: str = Field(
@@ -127,6 +154,38 @@ class Settings(BaseSettings):
         True, description="Run the text worker inside `serve` (the embedded default)."
     )
 
+    redis_url: str = Field(
+        "",
+        description="Redis for signalling between server processes (redis://host:6379/0). "
+        "Empty means one process: calls are coordinated in memory.",
+    )
+    redis_prefix: str = Field(
+        "vr:calls", description="Start of the calls' Redis keys and channels."
+    )
+    stun_urls: list[str] = Field(
+        default_factory=list,
+        description='STUN servers for the calls, as JSON, e.g. ["stun:turn.example.org:3478"].',
+    )
+    turn_urls: list[str] = Field(
+        default_factory=list,
+        description='TURN servers, as JSON, e.g. ["turns:turn.example.org:443?transport=tcp"].',
+    )
+    turn_secret: str = Field(
+        "", description="coturn's static-auth-secret: TURN credentials are made from it."
+    )
+    turn_ttl_seconds: int = Field(3600, description="How long a TURN credential lasts.")
+    admit_alert_minutes: int = Field(
+        10,
+        description="A caller not admitted this long after the start is told what to do, "
+        "and supervisors see the delay.",
+    )
+
+    @model_validator(mode="after")
+    def _turn_needs_a_secret(self) -> Settings:
+        if self.turn_urls and not self.turn_secret:
+            raise ValueError("VIDEORESPONSE_TURN_URLS needs VIDEORESPONSE_TURN_SECRET")
+        return self
+
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
         if not self.database_url:
@@ -174,6 +233,10 @@ class Settings(BaseSettings):
     @property
     def write_up_buffer(self) -> timedelta:
         return timedelta(minutes=self.write_up_minutes)
+
+    @property
+    def no_show_grace(self) -> timedelta:
+        return timedelta(minutes=self.no_show_grace_minutes)
 
     @property
     def slot_grid(self) -> timedelta:

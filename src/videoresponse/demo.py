@@ -16,6 +16,7 @@ from videoresponse.core.auth.rules import Role
 from videoresponse.core.auth.service import StaffMember
 from videoresponse.core.db import Database, utcnow
 from videoresponse.demo_cases import URN_PREFIX, DemoCase, demo_cases, insert_case
+from videoresponse.demo_history import create_history
 from videoresponse.rota import service as rota
 from videoresponse.rota.rules import RotaError, ShiftTimes
 from videoresponse.rota.team_time import TeamClock
@@ -53,6 +54,7 @@ def create_demo(db: Database, settings: Settings) -> bool:
     the audit log.
     """
     made_accounts = _create_accounts(db)
+    create_history(db, settings, {"officer1": EARLY, "officer2": LATE})
     with db.sessions() as session:
         if session.scalar(select(Incident.id).where(Incident.urn.startswith(URN_PREFIX))):
             return made_accounts

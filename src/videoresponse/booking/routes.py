@@ -21,6 +21,7 @@ from videoresponse.core.auth.deps import Supervisor, VideoOfficer
 from videoresponse.core.auth.service import StaffMember
 from videoresponse.core.db import Database, utcnow
 from videoresponse.core.web import render
+from videoresponse.no_shows import service as no_show_service
 from videoresponse.rota.forms import Errors, FormFields, read_moment
 from videoresponse.rota.team_time import TeamClock, describe_time_left, parse_iso_day
 
@@ -59,6 +60,9 @@ def my_day(request: Request, member: VideoOfficer, day: str | None = None) -> Re
     appointments = queue.officer_day(
         _db(request), _settings(request), officer_id=member.id, day=shown, by=member
     )
+    no_shows = no_show_service.possible_no_shows(
+        _db(request), _settings(request), officer_id=member.id, now=utcnow(), by=member
+    )
     return render(
         request,
         "booking/officer_day.html",
@@ -68,6 +72,7 @@ def my_day(request: Request, member: VideoOfficer, day: str | None = None) -> Re
             "previous_day": shown - timedelta(days=1),
             "next_day": shown + timedelta(days=1),
             "appointments": appointments,
+            "no_shows": no_shows,
             "clock": clock,
         },
     )

@@ -645,3 +645,85 @@ def mark_officer_absent(
             )
             results.append(Reallocation(row.id, row.officer_id))
         return results
+
+
+def open_rapid_appointment(
+    session: Session, settings: Settings, *, person_id: int, by: Actor
+) -> Appointment:
+    """Rapid video: an appointment from now, with no officer until one takes it.
+
+    In the caller's transaction, so that its queue entry and its text commit with it. The
+    caller goes straight to the waiting room, so it starts as waiting.
+    """
+    now = utcnow()
+    case = _case(session, person_id, settings)
+    check_video_may_be_booked(session, case)
+    ends_at = now + case.duration
+    clash = session.scalar(
+        select(Appointment.id)
+        .where(
+            Appointment.person_id == person_id,
+            Appointment.status.in_(ACTIVE),
+            Appointment.starts_at < ends_at,
+            Appointment.ends_at > now,
+        )
+        .limit(1)
+    )
+    if clash is not None:
+        raise BookingRuleError("This person has an appointment now: use the link it already has")
+    row = Appointment(
+        incident_id=case.incident.id,
+        person_id=person_id,
+        officer_id=None,
+        starts_at=now,
+        ends_at=ends_at,
+        reserved_until=ends_at + settings.write_up_buffer,
+        status=AppointmentStatus.WAITING.value,
+        officer_reason="rapid video: the next free officer",
+        created_by=by.staff_id,
+    )
+    session.add(row)
+    session.flush()
+    _history(session, row, by.actor, "rapid", None)
+    audit.record(
+        session,
+        actor=by.actor,
+        action=Action.COLLECTION,
+        event="appointment.rapid",
+        object_type="appointment",
+        object_id=row.id,
+        detail={"person": person_id},
+    )
+    return row
+
+
+def give_to_officer(session: Session, row: Appointment, *, officer_id: int, by: Actor) -> None:
+    """An officer takes an appointment that has none (rapid video), if it fits their day."""
+    clash = session.scalar(
+        select(Appointment.id)
+        .where(
+            Appointment.officer_id == officer_id,
+            Appointment.status.in_(ACTIVE),
+            Appointment.id != row.id,
+            Appointment.starts_at < row.reserved_until,
+            Appointment.reserved_until > row.starts_at,
+        )
+        .limit(1)
+    )
+    if clash is not None:
+        raise BookingRuleError(
+            "You have another appointment during this call's time: finish or move it first"
+        )
+    row.officer_id = officer_id
+    row.officer_reason = "taken from the rapid queue"
+    session.flush()
+    _history(session, row, by.actor, "taken", row.status)
+    audit.record(
+        session,
+        actor=by.actor,
+        action=Action.ALTERATION,
+        event="appointment.taken",
+        object_type="appointment",
+        object_id=row.id,
+        detail={"officer": officer_id},
+    )

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from videoresponse.booking import service as booking
 from videoresponse.booking.rules import BookingRuleError
 from videoresponse.caller import service
+from videoresponse.calls import service as calls
 from videoresponse.core.db import utcnow
 from videoresponse.core.web import render
 
@@ -53,6 +54,7 @@ def open_link(request: Request, token: Annotated[str, Form()] = "") -> Response:
         session_token = service.exchange_token(request.app.state.db, token=token[:100])
     except service.LinkUnusable:
         return _unusable(request)
+    calls.start_guest_session(request.app.state.db, session_token=session_token)
     # The token never appears again: the browser moves to a URL without it.
     response = RedirectResponse("/appointment", status_code=303)
     response.set_cookie(
@@ -73,6 +75,14 @@ def _view(request: Request) -> service.CallerView | None:
         )
     except service.LinkUnusable:
         return None
+
+
+def _person(request: Request) -> service.CallerView | None:
+    """The verified person the appointment is for: an invited guest may only join the call."""
+    caller = _view(request)
+    if caller is None or not caller.verified or calls.is_guest(caller):
+        return None
+    return caller
 
 
 @router.get("/appointment")
@@ -96,7 +106,7 @@ def _appointment_page(
         caller=caller,
         now=now,
         can_join=caller.can_join(now),
-        can_change=caller.can_change(now),
+        can_change=caller.can_change(now) and not calls.is_guest(caller),
         **extra,
     )
 
@@ -141,8 +151,8 @@ def check(
 
 @router.get("/appointment/times")
 def times(request: Request) -> Response:
-    caller = _view(request)
-    if caller is None or not caller.verified:
+    caller = _person(request)
+    if caller is None:
         return _unusable(request)
     try:
         found = service.options(
@@ -155,8 +165,8 @@ def times(request: Request) -> Response:
 
 @router.post("/appointment/times")
 def choose(request: Request, starts_at: Annotated[str, Form()] = "") -> Response:
-    caller = _view(request)
-    if caller is None or not caller.verified:
+    caller = _person(request)
+    if caller is None:
         return _unusable(request)
     settings = request.app.state.settings
     try:
@@ -191,8 +201,8 @@ def _times_again(request: Request, caller: service.CallerView, error: str) -> Re
 
 @router.post("/appointment/cancel")
 def cancel(request: Request, confirm: Annotated[str, Form()] = "") -> Response:
-    caller = _view(request)
-    if caller is None or not caller.verified:
+    caller = _person(request)
+    if caller is None:
         return _unusable(request)
     if confirm != "yes":
         return _appointment_page(request, caller, 400, cancel_error="Tick the box to cancel")
@@ -211,6 +221,8 @@ def cancel(request: Request, confirm: Annotated[str, Form()] = "") -> Response:
 
 @router.get("/appointment/calendar.ics")
 def calendar(request: Request) -> Response:
+    if _person(request) is None:
+        return _unusable(request)
     try:
         body = service.calendar_file(
             request.app.state.db, request.app.state.settings, session_token=_token(request)

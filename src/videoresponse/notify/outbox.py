@@ -37,6 +37,7 @@ class TextStatus(StrEnum):
 class LinkPurpose(StrEnum):
     JOIN = "join"  # the appointment: see it, manage it, and join in its window
     CHOOSE_TIME = "choose_time"  # pick a time before the case's deadline
+    GUEST = "guest"  # an interpreter or supporter the officer invited to the call
 
 
 PENDING = [TextStatus.QUEUED.value, TextStatus.RETRY.value]
