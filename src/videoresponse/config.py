@@ -174,6 +174,11 @@ class Settings(BaseSettings):
         "", description="coturn's static-auth-secret: TURN credentials are made from it."
     )
     turn_ttl_seconds: int = Field(3600, description="How long a TURN credential lasts.")
+    ice_transport_policy: Literal["all", "relay"] = Field(
+        "all",
+        description="relay sends every call through TURN, so no browser learns another's "
+        "IP address (an invited supporter cannot see where the caller is).",
+    )
     admit_alert_minutes: int = Field(
         10,
         description="A caller not admitted this long after the start is told what to do, "

@@ -44,7 +44,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         yield LiveServer(url, data_dir, env)
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's event loop must be gone before the integration tests, which
+# run their own with asyncio.run().
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         if IN_CI:

@@ -120,7 +120,7 @@ class Connection:
             now=int(time.time()),
             ttl_seconds=self.settings.turn_ttl_seconds,
         )
-        await self._send(p.welcome(self.member, servers))
+        await self._send(p.welcome(self.member, servers, self.settings.ice_transport_policy))
         self._last_sent.clear()
         await self._send_lists(await self.hub.members(self.room))
         if self.member.state is State.WAITING and (note := await self.hub.note(self.room)):

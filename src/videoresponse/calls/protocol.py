@@ -230,13 +230,16 @@ class Member:
 # What the server sends: one function per message type, so the shapes live in one place.
 
 
-def welcome(member: Member, ice_servers: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def welcome(
+    member: Member, ice_servers: Sequence[Mapping[str, Any]], ice_transport_policy: str = "all"
+) -> dict[str, Any]:
     return {
         "type": "welcome",
         "peer_id": member.peer_id,
         "role": member.role.value,
         "state": member.state.value,
         "ice_servers": list(ice_servers),
+        "ice_transport_policy": ice_transport_policy,
     }
 
 

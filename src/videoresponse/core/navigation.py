@@ -7,10 +7,15 @@ from videoresponse.core.auth.service import StaffMember
 
 MENU: dict[Role, list[tuple[str, str]]] = {
     Role.CALL_HANDLER: [("/handler", "Call handling"), ("/texts/outbox", "Texts sent")],
-    Role.VIDEO_OFFICER: [("/officer", "My day"), ("/officer/victims", "Victims' Code")],
+    Role.VIDEO_OFFICER: [
+        ("/officer", "My day"),
+        ("/officer/console", "Video calls"),
+        ("/officer/victims", "Victims' Code"),
+    ],
     Role.SUPERVISOR: [
         ("/supervisor", "Team overview"),
         ("/supervisor/rota", "Rota"),
+        ("/officer/console", "Video calls"),
         ("/supervisor/texts", "Texts to follow up"),
         ("/supervisor/victims", "Victims' Code"),
         ("/supervisor/dashboard", "Dashboard"),
