@@ -13,14 +13,16 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
+from videoresponse.booking import service as booking
 from videoresponse.booking.appointment_views import read_appointments, record_consultation
 from videoresponse.booking.models import Appointment
 from videoresponse.booking.queue import officer_day, team_day
-from videoresponse.booking.rules import ACTIVE_STATUSES
+from videoresponse.booking.rules import ACTIVE_STATUSES, BookingRuleError
 from videoresponse.caller import service as caller_service
 from videoresponse.caller.routes import cookie_name
+from videoresponse.calls import queue
 from videoresponse.config import Settings
-from videoresponse.core.auth.deps import VideoOfficer
+from videoresponse.core.auth.deps import CallHandler, VideoOfficer
 from videoresponse.core.auth.rules import Role
 from videoresponse.core.db import Database, utcnow
 from videoresponse.core.web import local_clock, render
@@ -134,4 +136,24 @@ def officer_call(request: Request, appointment_id: int, member: VideoOfficer) ->
         request,
         "calls/officer_call.html",
         {"appointment": appointment, "clock": TeamClock.named(settings.timezone)},
+    )
+
+
+@router.post("/handler/people/{person_id}/rapid-call")
+def start_rapid_call(request: Request, person_id: int, member: CallHandler) -> Response:
+    """While the caller is still on the phone: text a link for a call now, and queue it."""
+    db: Database = request.app.state.db
+    try:
+        opened = queue.open_rapid_call(
+            db, request.app.state.settings, person_id=person_id, by=member
+        )
+    except booking.NotFound as error:
+        raise HTTPException(404, str(error)) from None
+    except BookingRuleError as error:
+        raise HTTPException(400, str(error)) from None
+    with db.sessions() as session:
+        incident_id = session.get_one(Appointment, opened.appointment_id).incident_id
+    return RedirectResponse(
+        f"/handler/incidents/{incident_id}?rapid={person_id}&text={opened.text_status}#next-step",
+        status_code=303,
     )

@@ -221,3 +221,32 @@ def test_a_late_caller_is_told_to_phone_if_nobody_comes_in_a_few_minutes(
     _verified_caller(client)
     call = client.get("/appointment/call")
     assert "If nobody lets you in within a few minutes, phone" in call.text
+
+
+def test_a_call_handler_starts_a_video_call_now_from_the_case_page(
+    client: TestClient, db: Database
+) -> None:
+    from sqlalchemy import select
+
+    from tests.factories import make_case, make_staff, sign_in
+    from videoresponse.calls.models import RapidCall
+    from videoresponse.core.auth.rules import Role
+    from videoresponse.notify.models import TextMessage
+
+    handler = make_staff(db, Role.CALL_HANDLER)
+    incident, person = make_case(db, created_by=handler.id)
+    sign_in(client, handler)
+    from tests.factories import csrf_token
+
+    response = client.post(
+        f"/handler/people/{person}/rapid-call",
+        data={"csrf_token": csrf_token(client, "/handler")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert response.headers["location"].startswith(f"/handler/incidents/{incident}?rapid={person}")
+    page = client.get(response.headers["location"])
+    assert "A text with a link is on its way" in page.text
+    with db.sessions() as session:
+        assert session.scalars(select(RapidCall)).one()
+        assert session.scalars(select(TextMessage.status)).one() == "queued"
