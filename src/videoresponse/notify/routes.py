@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -125,15 +127,24 @@ class CustomTextIn(BaseModel):
     text: str = Field(min_length=1, max_length=300)
 
 
+@contextmanager
+def _api_errors() -> Iterator[None]:
+    """The service's refusals as the API says them: 404 for nothing there, 422 for a no."""
+    try:
+        yield
+    except service.NotFound as missing:
+        raise HTTPException(404, str(missing)) from None
+    except service.TextRefused as refused:
+        raise HTTPException(422, str(refused)) from None
+
+
 @router.get("/api/appointments/{appointment_id}/texts", tags=["texts"])
 def texts_api(request: Request, appointment_id: int, member: CallHandler) -> list[dict[str, Any]]:
     """The appointment's texts and how each went."""
-    try:
+    with _api_errors():
         texts = service.texts_for_appointment(
             request.app.state.db, appointment_id=appointment_id, by=member
         )
-    except service.NotFound as missing:
-        raise HTTPException(404, str(missing)) from None
     return [t.__dict__ for t in texts]
 
 
@@ -142,38 +153,26 @@ def custom_api(
     request: Request, appointment_id: int, body: CustomTextIn, member: CallHandler
 ) -> dict[str, Any]:
     """Queue a short text from staff; refused (422) if it uses words it must not."""
-    try:
+    with _api_errors():
         text = service.send_custom(
             request.app.state.db, appointment_id=appointment_id, text=body.text, by=member
         )
-    except service.NotFound as missing:
-        raise HTTPException(404, str(missing)) from None
-    except service.TextRefused as refused:
-        raise HTTPException(422, str(refused)) from None
     return text.__dict__
 
 
 @router.post("/api/appointments/{appointment_id}/texts/resend", tags=["texts"], status_code=201)
 def resend_api(request: Request, appointment_id: int, member: CallHandler) -> dict[str, Any]:
     """Send the appointment's details again with a new link."""
-    try:
+    with _api_errors():
         text = service.resend(request.app.state.db, appointment_id=appointment_id, by=member)
-    except service.NotFound as missing:
-        raise HTTPException(404, str(missing)) from None
-    except service.TextRefused as refused:
-        raise HTTPException(422, str(refused)) from None
     return text.__dict__
 
 
 @router.post("/api/people/{person_id}/invitation", tags=["texts"], status_code=201)
 def invitation_api(request: Request, person_id: int, member: CallHandler) -> dict[str, Any]:
     """Text the person a link to choose their own time before the deadline."""
-    try:
+    with _api_errors():
         text = service.invite_to_choose(request.app.state.db, person_id=person_id, by=member)
-    except service.NotFound as missing:
-        raise HTTPException(404, str(missing)) from None
-    except service.TextRefused as refused:
-        raise HTTPException(422, str(refused)) from None
     return text.__dict__
 
 
