@@ -126,8 +126,10 @@ class Settings(BaseSettings):
     join_opens_minutes_before: int = Field(
         15, description="A join link starts to work this long before the appointment."
     )
-    identity_check: Literal["date_of_birth", "code_word", "code"] = Field(
-        "date_of_birth", description="What a caller confirms before joining."
+    identity_check: Literal["date_of_birth", "code_word"] = Field(
+        "date_of_birth",
+        description="What a caller confirms before joining. code_word leaves the code word "
+        "out of texts: a secret printed beside the link guards nothing.",
     )
     identity_check_attempts: int = Field(
         5, description="Wrong answers before a link locks and the officer is told."

@@ -74,8 +74,8 @@ class CallerView:
 
     def can_change(self, now: datetime) -> bool:
         return (
-            self.starts_at is not None
-            and now < self.starts_at
+            self.change_closes_at is not None
+            and now < self.change_closes_at
             and self.status in {AppointmentStatus.BOOKED.value, AppointmentStatus.RESCHEDULED.value}
         )
 
@@ -91,17 +91,11 @@ def _live_link(session: Session, link: JoinLink | None, now: datetime) -> JoinLi
 
 
 def exchange_token(db: Database, *, token: str) -> str:
-    """Swap a link's token for a new caller session; any earlier session of the link ends."""
+    """Swap a link's token for a new, unverified caller session."""
     now = utcnow()
     with db.transaction() as session:
         link = session.scalar(select(JoinLink).where(JoinLink.token_hash == _hash(token)))
         link = _live_link(session, link, now)
-        # One person, one browser: a second browser with the same link ends the first.
-        session.execute(
-            update(CallerSession)
-            .where(CallerSession.link_id == link.id, CallerSession.ended_at.is_(None))
-            .values(ended_at=now)
-        )
         session_token = secrets.token_urlsafe(32)
         session.add(CallerSession(token_hash=_hash(session_token), link_id=link.id))
         audit.record(
@@ -163,18 +157,28 @@ def _normalise(answer: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", answer).casefold().split())
 
 
-def _expected_matches(settings: Settings, link: JoinLink, person: PersonRow, answer: str) -> bool:
-    if settings.identity_check == "date_of_birth":
-        try:
-            given = date.fromisoformat(answer)
-        except ValueError:
-            return False
-        return person.date_of_birth is not None and given == person.date_of_birth
+def _expected_matches(settings: Settings, person: PersonRow, answer: str) -> bool:
     if settings.identity_check == "code_word":
         word = person.safe_contact.code_word if person.safe_contact else None
         return bool(word) and hmac.compare_digest(_normalise(answer), _normalise(word or ""))
-    return link.check_code_hash is not None and hmac.compare_digest(
-        _hash(answer.strip()), link.check_code_hash
+    try:
+        given = date.fromisoformat(answer)
+    except ValueError:
+        return False
+    return person.date_of_birth is not None and given == person.date_of_birth
+
+
+def end_other_sessions(session: Session, link_id: int, *, keep: int) -> None:
+    """One person, one browser: only once a browser has proved who it is (or is a guest's)
+    does it end the link's other sessions, so the link alone cannot cut a caller off."""
+    session.execute(
+        update(CallerSession)
+        .where(
+            CallerSession.link_id == link_id,
+            CallerSession.ended_at.is_(None),
+            CallerSession.id != keep,
+        )
+        .values(ended_at=utcnow())
     )
 
 
@@ -183,11 +187,15 @@ def check_identity(db: Database, settings: Settings, *, session_token: str, answ
     now = utcnow()
     with db.transaction() as session:
         caller, link = _caller_session(session, session_token, now)
+        # Concurrent wrong answers must each count: the row is locked for the check, and a
+        # right answer does not reset the count (ASVS 6.6.3).
+        session.refresh(link, with_for_update=True)
+        _live_link(session, link, now)
         person = session.get_one(PersonRow, link.person_id)
         actor = CallerActor(person.id, link.id).actor
-        if _expected_matches(settings, link, person, answer):
+        if _expected_matches(settings, person, answer):
             caller.verified_at = now
-            link.failed_checks = 0
+            end_other_sessions(session, link.id, keep=caller.id)
             audit.record(
                 session,
                 actor=actor,

@@ -282,6 +282,7 @@ def start_guest_session(db: Database, *, session_token: str) -> None:
             return
         caller_session, link = found
         caller_session.verified_at = utcnow()
+        caller_service.end_other_sessions(session, link.id, keep=caller_session.id)
         audit.record(
             session,
             actor=GuestActor(link.id).actor,

@@ -147,17 +147,22 @@ def new_link(
 
 def withdraw_appointment_texts(session: Session, appointment_id: int) -> None:
     """A moved or cancelled appointment: its pending texts and its links die with it."""
-    now = utcnow()
     session.execute(
         update(TextMessage)
         .where(TextMessage.appointment_id == appointment_id, TextMessage.status.in_(PENDING))
         .values(status=TextStatus.WITHDRAWN.value, last_error="the appointment changed")
     )
-    session.execute(
-        update(JoinLink)
-        .where(JoinLink.appointment_id == appointment_id, JoinLink.revoked_at.is_(None))
-        .values(revoked_at=now)
+    revoke_links(session, appointment_id)
+
+
+def revoke_links(session: Session, appointment_id: int, purpose: LinkPurpose | None = None) -> None:
+    """The appointment's links (of one purpose, or all) stop working."""
+    query = update(JoinLink).where(
+        JoinLink.appointment_id == appointment_id, JoinLink.revoked_at.is_(None)
     )
+    if purpose is not None:
+        query = query.where(JoinLink.purpose == purpose.value)
+    session.execute(query.values(revoked_at=utcnow()))
 
 
 def on_appointment_booked(
@@ -189,6 +194,8 @@ def on_appointment_booked(
     contact = person.safe_contact
     if contact is None or not contact.wants_reminders:
         return
+    # Each text carries its own link: sending makes a new token, and a reminder must not
+    # silently kill the link in the confirmation the person already has.
     for moment in reminder_times(appointment.starts_at, reminder_minutes, utcnow()):
         queue_text(
             session,
@@ -198,7 +205,13 @@ def on_appointment_booked(
             expires_at=appointment.starts_at,
             appointment=appointment,
             wanted_at=moment,
-            link=link,
+            link=new_link(
+                session,
+                person=person,
+                purpose=LinkPurpose.JOIN,
+                valid_until=appointment.ends_at,
+                appointment=appointment,
+            ),
         )
 
 

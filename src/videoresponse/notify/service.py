@@ -115,6 +115,8 @@ def resend(db: Database, *, appointment_id: int, by: Actor) -> TextSummary:
     with db.transaction() as session:
         appointment = _active_appointment(session, appointment_id)
         person = session.get_one(PersonRow, appointment.person_id)
+        # The old texts may be on a phone the person no longer controls: their links die.
+        outbox.revoke_links(session, appointment.id, LinkPurpose.JOIN)
         link = outbox.new_link(
             session,
             person=person,

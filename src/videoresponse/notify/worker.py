@@ -281,7 +281,12 @@ class TextWorker:
             when=when,
             link=link_url,
             phone=self.settings.force_phone,
-            code_word=contact.code_word if contact else None,
+            # When the code word is what a caller answers, it must not ride in the text.
+            code_word=(
+                contact.code_word
+                if contact and self.settings.identity_check != "code_word"
+                else None
+            ),
             may_mention_police=bool(contact and contact.may_mention_police),
             force_name=self.settings.force_name,
             tz=zone_named(contact.timezone if contact else self.settings.timezone),

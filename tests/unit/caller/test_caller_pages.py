@@ -222,3 +222,65 @@ def test_a_choose_your_time_link_books_once_and_sends_a_confirmation(
     assert appointment.created_by is None
     assert kinds == ["invitation", "confirmation"]
     assert "This link cannot be used" in client.get("/appointment").text
+
+
+def test_opening_the_link_again_does_not_cut_off_the_verified_caller(
+    client: TestClient, booked: int, settings: Settings
+) -> None:
+    _open(client)
+    _check_dob(client)
+    other = TestClient(client.app, base_url="https://testserver")
+    _open(other)  # someone else with only the link, who never answers
+    assert "Your appointment" in client.get("/appointment").text
+    _check_dob(other)  # the right answer: now the newer browser is the person's
+    assert "This link cannot be used" in client.get("/appointment").text
+
+
+def test_a_right_answer_does_not_reset_the_count_of_wrong_ones(
+    client: TestClient, db: Database, booked: int
+) -> None:
+    _open(client)
+    for _ in range(3):
+        _check_dob(client, year="1991")
+    _check_dob(client)
+    other = TestClient(client.app, base_url="https://testserver")
+    _open(other)
+    _check_dob(other, year="1991")
+    locked = _check_dob(other, year="1991")
+    assert "This link cannot be used" in locked.text
+
+
+def test_the_caller_cannot_move_or_cancel_inside_the_last_hour(
+    client: TestClient, db: Database, booked: int
+) -> None:
+    with db.transaction() as session:
+        appointment = session.get_one(Appointment, booked)
+        start = datetime.now(UTC) + timedelta(minutes=30)
+        appointment.starts_at, appointment.ends_at = start, start + timedelta(hours=1)
+        appointment.reserved_until = appointment.ends_at
+    _open(client)
+    _check_dob(client)
+    assert "Choose another time" not in client.get("/appointment").text
+    refused = client.post(
+        "/appointment/cancel", data={"confirm": "yes", "csrf_token": csrf_token(client)}
+    )
+    assert "Your appointment is cancelled" not in refused.text
+    with db.sessions() as session:
+        assert session.get_one(Appointment, booked).status == "booked"
+
+
+def test_resending_the_details_kills_the_links_already_sent(
+    client: TestClient, db: Database, booked: int
+) -> None:
+    from videoresponse.notify import service as texts
+
+    with db.sessions() as session:
+        first = session.scalars(select(JoinLink).where(JoinLink.appointment_id == booked)).first()
+        assert first is not None
+        handler_id = session.get_one(Appointment, booked).created_by
+    from videoresponse.core.auth.service import StaffMember
+
+    staff = StaffMember(handler_id or 0, "h", "H", Role.CALL_HANDLER, None)
+    texts.resend(db, appointment_id=booked, by=staff)
+    _, _ = _open(client)
+    assert "This link cannot be used" in client.get("/appointment").text

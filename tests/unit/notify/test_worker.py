@@ -239,3 +239,16 @@ def test_moving_an_appointment_withdraws_its_pending_texts_and_sends_a_new_one(
     with db.sessions() as session:
         links = session.scalars(select(JoinLink).order_by(JoinLink.id)).all()
     assert links[0].revoked_at is not None and links[1].revoked_at is None
+
+
+def test_when_the_code_word_is_the_identity_check_texts_leave_it_out(
+    db: Database, settings: Settings, team
+) -> None:
+    settings = settings.model_copy(update={"identity_check": "code_word"})
+    _, person = make_case(db, created_by=team.id)
+    _set_contact(db, person, code_word="Bluebell")
+    booking.book(db, settings, person_id=person, starts_at=_in_days(1, 10), by=team)
+    outbox = LocalOutbox(settings.data_dir / "outbox")
+    _worker(db, settings, outbox).run_once()
+    [text] = outbox.texts()
+    assert "Bluebell" not in text.body

@@ -150,7 +150,9 @@ def sign_in(
             )
             return None
         locked = lockout.is_locked(user.locked_until, now)
-        if locked or not _verify(user.password_hash, password):
+        # The hash is checked even when locked, so timing does not tell locked accounts apart.
+        right = _verify(user.password_hash, password)
+        if locked or not right:
             if not locked:
                 user.failed_sign_ins += 1
                 user.locked_until = lockout.after_failure(user.failed_sign_ins, now)
