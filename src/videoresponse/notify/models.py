@@ -63,8 +63,6 @@ class JoinLink(Base):
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     valid_until: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    # When the force checks identity with a 6-digit code told on the phone: its hash.
-    check_code_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     failed_checks: Mapped[int] = mapped_column(Integer, default=0)
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
