@@ -16,11 +16,10 @@ from videoresponse.booking.rules import (
     BookingRuleError,
     SlotOption,
 )
-from videoresponse.config import Settings
 from videoresponse.core.auth.deps import Supervisor, VideoOfficer
 from videoresponse.core.auth.service import StaffMember
-from videoresponse.core.db import Database, utcnow
-from videoresponse.core.web import render
+from videoresponse.core.db import utcnow
+from videoresponse.core.web import app_db, app_settings, render
 from videoresponse.no_shows import service as no_show_service
 from videoresponse.rota.forms import Errors, FormFields, read_moment
 from videoresponse.rota.team_time import TeamClock, describe_time_left, parse_iso_day
@@ -35,18 +34,8 @@ _CHOOSE_SHOWN = "Choose one of the free times shown, or enter another time."
 _CHOOSE_OTHER = "Choose another time or officer."
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
 def _clock(request: Request) -> TeamClock:
-    return TeamClock.named(_settings(request).timezone)
+    return TeamClock.named(app_settings(request).timezone)
 
 
 @router.get("/officer")
@@ -58,10 +47,10 @@ def my_day(request: Request, member: VideoOfficer, day: str | None = None) -> Re
     except ValueError:
         raise HTTPException(400, "Give the day as a date, like 2026-12-01") from None
     appointments = queue.officer_day(
-        _db(request), _settings(request), officer_id=member.id, day=shown, by=member
+        app_db(request), app_settings(request), officer_id=member.id, day=shown, by=member
     )
     no_shows = no_show_service.possible_no_shows(
-        _db(request), _settings(request), officer_id=member.id, now=utcnow(), by=member
+        app_db(request), app_settings(request), officer_id=member.id, now=utcnow(), by=member
     )
     return render(
         request,
@@ -80,7 +69,7 @@ def my_day(request: Request, member: VideoOfficer, day: str | None = None) -> Re
 
 @router.get("/supervisor")
 def team_overview(request: Request, member: Supervisor) -> Response:
-    db, settings, clock = _db(request), _settings(request), _clock(request)
+    db, settings, clock = app_db(request), app_settings(request), _clock(request)
     now = utcnow()
     today = clock.today(now)
     return render(
@@ -120,7 +109,7 @@ def _appointment_page(
     clock = _clock(request)
     try:
         detail = appointment_views.appointment_detail(
-            _db(request), _settings(request), appointment_id=appointment_id, by=member
+            app_db(request), app_settings(request), appointment_id=appointment_id, by=member
         )
     except booking.NotFound:
         raise HTTPException(404, "There is no such appointment.") from None
@@ -171,7 +160,7 @@ def cancel(request: Request, appointment_id: int, member: Supervisor, form: Form
     else:
         try:
             booking.change_status(
-                _db(request),
+                app_db(request),
                 appointment_id=appointment_id,
                 status=AppointmentStatus.CANCELLED,
                 reason=reason,
@@ -211,8 +200,8 @@ def reschedule(
         assert starts_at is not None
         try:
             booking.reschedule(
-                _db(request),
-                _settings(request),
+                app_db(request),
+                app_settings(request),
                 appointment_id=appointment_id,
                 starts_at=starts_at,
                 reason=reason,

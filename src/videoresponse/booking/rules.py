@@ -198,6 +198,23 @@ class SlotOption:
     officer_id: int
     reason: SlotReason
 
+    @property
+    def value(self) -> str:
+        """The option as a form sends it back: "start|officer" (see parse_slot_value)."""
+        return f"{self.start.isoformat()}|{self.officer_id}"
+
+
+def parse_slot_value(value: str) -> tuple[datetime, int] | None:
+    """The start (aware, UTC) and officer of a SlotOption.value; None if it is not one."""
+    moment, _, officer = value.partition("|")
+    try:
+        start = datetime.fromisoformat(moment.strip())
+    except ValueError:
+        return None
+    if start.utcoffset() is None or not officer.strip().isdigit():
+        return None
+    return start.astimezone(UTC), int(officer)
+
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _START = attrgetter("start")

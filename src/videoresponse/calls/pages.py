@@ -21,40 +21,29 @@ from videoresponse.booking.rules import ACTIVE_STATUSES, BookingRuleError
 from videoresponse.caller import service as caller_service
 from videoresponse.caller.routes import cookie_name
 from videoresponse.calls import queue
-from videoresponse.config import Settings
 from videoresponse.core.auth.deps import CallHandler, VideoOfficer
 from videoresponse.core.auth.rules import Role
 from videoresponse.core.db import Database, utcnow
-from videoresponse.core.web import local_clock, render
+from videoresponse.core.web import app_db, app_settings, local_clock, render
 from videoresponse.rota.team_time import TeamClock
 
 router = APIRouter(include_in_schema=False)
 ACTIVE = sorted(s.value for s in ACTIVE_STATUSES)
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
 def _verified_caller(request: Request) -> caller_service.CallerView | None:
     """The caller (or invited guest) behind this browser, once they have confirmed who they are."""
-    settings = _settings(request)
+    settings = app_settings(request)
     token = request.cookies.get(cookie_name(settings.cookie_secure), "")
     try:
-        view = caller_service.view(_db(request), settings, session_token=token)
+        view = caller_service.view(app_db(request), settings, session_token=token)
     except caller_service.LinkUnusable:
         return None
     return view if view.verified and view.appointment_id is not None else None
 
 
 def _caller_page(request: Request, template: str, **context: object) -> Response:
-    settings = _settings(request)
+    settings = app_settings(request)
     return render(
         request,
         template,
@@ -82,7 +71,7 @@ def caller_call(request: Request, audio: str = "") -> Response:
     caller = _verified_caller(request)
     if caller is None or not caller.can_join(utcnow()) or caller.starts_at is None:
         return RedirectResponse("/appointment", status_code=303)
-    settings = _settings(request)
+    settings = app_settings(request)
     help_at = caller.starts_at + timedelta(minutes=settings.admit_alert_minutes)
     return _caller_page(
         request,
@@ -98,7 +87,7 @@ def caller_call(request: Request, audio: str = "") -> Response:
 @router.get("/officer/console")
 def console(request: Request, member: VideoOfficer) -> Response:
     """Who is waiting (the page's script polls /api/calls/waiting) and today's appointments."""
-    db, settings = _db(request), _settings(request)
+    db, settings = app_db(request), app_settings(request)
     clock = TeamClock.named(settings.timezone)
     today = clock.today(utcnow())
     if member.role is Role.SUPERVISOR:
@@ -115,7 +104,7 @@ def console(request: Request, member: VideoOfficer) -> Response:
 @router.get("/officer/calls/{appointment_id}")
 def officer_call(request: Request, appointment_id: int, member: VideoOfficer) -> Response:
     """One call, for its own officer or a supervisor (ASVS 8.2.2: checked per object)."""
-    db, settings = _db(request), _settings(request)
+    db, settings = app_db(request), app_settings(request)
     with db.transaction() as session:
         found = read_appointments(session, settings, Appointment.id == appointment_id)
         if not found:

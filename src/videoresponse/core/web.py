@@ -7,7 +7,7 @@ import hmac
 import secrets
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -17,6 +17,10 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from videoresponse.core.navigation import nav_links
+
+if TYPE_CHECKING:
+    from videoresponse.config import Settings
+    from videoresponse.core.db import Database
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -162,6 +166,18 @@ async def check_csrf(request: Request) -> None:
         submitted = value if isinstance(value, str) else None
     if not tokens.is_valid(request, submitted):
         raise CsrfFailed()
+
+
+def app_settings(request: Request) -> Settings:
+    """The app's settings, typed (app.state holds Any)."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def app_db(request: Request) -> Database:
+    """The app's database, typed (app.state holds Any)."""
+    db: Database = request.app.state.db
+    return db
 
 
 def render(

@@ -16,13 +16,18 @@ from fastapi.responses import RedirectResponse, Response
 from videoresponse.booking import appointment_views
 from videoresponse.booking import service as booking
 from videoresponse.booking.appointment_views import AppointmentDetail
-from videoresponse.booking.rules import AppointmentStatus, BookingRuleError, SlotOption, SlotReason
-from videoresponse.config import Settings
+from videoresponse.booking.rules import (
+    AppointmentStatus,
+    BookingRuleError,
+    SlotOption,
+    SlotReason,
+    parse_slot_value,
+)
 from videoresponse.core.auth.deps import VideoOfficer
 from videoresponse.core.auth.rules import Role
 from videoresponse.core.auth.service import StaffMember
-from videoresponse.core.db import Database, utcnow
-from videoresponse.core.web import render
+from videoresponse.core.db import utcnow
+from videoresponse.core.web import app_db, app_settings, render
 from videoresponse.rota.forms import Errors, FormFields, read_moment
 from videoresponse.rota.team_time import TeamClock
 
@@ -39,20 +44,10 @@ OTHER_OPTIONS = 4
 SEARCHED = 40
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
 def _detail(request: Request, member: StaffMember, appointment_id: int) -> AppointmentDetail:
     try:
         detail = appointment_views.appointment_detail(
-            _db(request), _settings(request), appointment_id=appointment_id, by=member
+            app_db(request), app_settings(request), appointment_id=appointment_id, by=member
         )
     except booking.NotFound:
         raise HTTPException(404, "There is no such appointment.") from None
@@ -85,14 +80,14 @@ def _page(
     errors: Errors | None = None,
     status_code: int = 200,
 ) -> Response:
-    settings = _settings(request)
+    settings = app_settings(request)
     detail = _detail(request, member, appointment_id)
     appointment = detail.appointment
     may_follow = appointment.status in FOLLOWS
     options: list[SlotOption] = []
     if may_follow and booked is None:
         found, _ = booking.find_options(
-            _db(request),
+            app_db(request),
             settings,
             person_id=appointment.person_id,
             limit=SEARCHED,
@@ -104,7 +99,7 @@ def _page(
     made = None
     if booked is not None:
         found_booked = appointment_views.appointments_by_id(
-            _db(request), settings, appointment_ids=[booked], by=member
+            app_db(request), settings, appointment_ids=[booked], by=member
         )
         made = found_booked[0] if found_booked else None
     return render(
@@ -131,15 +126,10 @@ def _chosen(
     """The time and officer: one of the options shown, or a date and time typed in."""
     option = form.get("option", "")
     if option and option != "other":
-        moment, _, officer = option.partition("|")
-        try:
-            starts_at = datetime.fromisoformat(moment)
-        except ValueError:
-            starts_at = None
-        if starts_at is None or starts_at.tzinfo is None or not officer.isdigit():
+        chosen = parse_slot_value(option)
+        if chosen is None:
             errors["option"] = "Choose one of the times"
-            return None
-        return starts_at, int(officer)
+        return chosen
     if not option:
         errors["option"] = "Choose a time, or another time"
         return None
@@ -156,7 +146,7 @@ def _chosen(
 def book_follow_up(
     request: Request, appointment_id: int, member: VideoOfficer, form: FormFields
 ) -> Response:
-    settings = _settings(request)
+    settings = app_settings(request)
     clock = TeamClock.named(settings.timezone)
     detail = _detail(request, member, appointment_id)
     appointment = detail.appointment
@@ -172,7 +162,7 @@ def book_follow_up(
     late = starts_at + length > appointment.deadline
     try:
         made = booking.book(
-            _db(request),
+            app_db(request),
             settings,
             person_id=appointment.person_id,
             starts_at=starts_at,

@@ -6,19 +6,16 @@ service changes the status; rebooking goes through booking.service like any book
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from videoresponse.booking import service as booking
-from videoresponse.booking.rules import BookingRuleError, SlotOption
-from videoresponse.config import Settings
+from videoresponse.booking.rules import BookingRuleError, SlotOption, parse_slot_value
 from videoresponse.core.auth.deps import VideoOfficer
 from videoresponse.core.auth.rules import Role
 from videoresponse.core.auth.service import StaffMember
-from videoresponse.core.db import Database, utcnow
-from videoresponse.core.web import render
+from videoresponse.core.db import utcnow
+from videoresponse.core.web import app_db, app_settings, render
 from videoresponse.no_shows import service
 from videoresponse.no_shows.rules import OUTCOME_LABELS, Outcome
 from videoresponse.rota.forms import Errors, FormFields
@@ -30,21 +27,11 @@ REBOOK = PAGE + "/rebook"
 OPTIONS = 8
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
 def _case(request: Request, member: StaffMember, appointment_id: int) -> service.NoShowCase:
     try:
         return service.no_show_case(
-            _db(request),
-            _settings(request),
+            app_db(request),
+            app_settings(request),
             appointment_id=appointment_id,
             now=utcnow(),
             by=member,
@@ -72,7 +59,7 @@ def _page(
     errors: Errors | None = None,
     status_code: int = 200,
 ) -> Response:
-    settings = _settings(request)
+    settings = app_settings(request)
     case = _case(request, member, appointment_id)
     options: list[SlotOption] = []
     rebooking = (
@@ -81,7 +68,7 @@ def _page(
     if rebooking:
         try:
             options, _ = booking.find_options(
-                _db(request),
+                app_db(request),
                 settings,
                 person_id=case.person_id,
                 limit=OPTIONS,
@@ -125,8 +112,8 @@ def record_no_show(
         return _page(request, member, appointment_id, form=form, errors=errors, status_code=400)
     try:
         service.record_outcome(
-            _db(request),
-            _settings(request),
+            app_db(request),
+            app_settings(request),
             appointment_id=appointment_id,
             outcome=outcome,
             called=called == "yes",
@@ -144,26 +131,15 @@ def record_no_show(
     return RedirectResponse(PAGE.format(appointment_id=appointment_id), status_code=303)
 
 
-def _chosen(option: str) -> tuple[datetime, int] | None:
-    moment, _, officer = option.partition("|")
-    try:
-        starts_at = datetime.fromisoformat(moment)
-    except ValueError:
-        return None
-    if starts_at.tzinfo is None or not officer.isdigit():
-        return None
-    return starts_at, int(officer)
-
-
 @router.post(REBOOK)
 def rebook(
     request: Request, appointment_id: int, member: VideoOfficer, form: FormFields
 ) -> Response:
-    settings = _settings(request)
+    settings = app_settings(request)
     case = _case(request, member, appointment_id)
     if case.recorded is None or case.recorded.outcome is not Outcome.REBOOKED:
         raise HTTPException(409, "Record that the caller wants another time first.")
-    chosen = _chosen(form.get("option", ""))
+    chosen = parse_slot_value(form.get("option", ""))
     if chosen is None:
         errors = {"option": "Choose one of the times"}
         return _page(request, member, appointment_id, form=form, errors=errors, status_code=400)
@@ -172,7 +148,7 @@ def rebook(
     late = starts_at + (case.ends_at - case.starts_at) > case.deadline
     try:
         made = booking.book(
-            _db(request),
+            app_db(request),
             settings,
             person_id=case.person_id,
             starts_at=starts_at,

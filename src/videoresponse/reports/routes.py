@@ -9,10 +9,9 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
-from videoresponse.config import Settings
 from videoresponse.core.auth.deps import Supervisor
-from videoresponse.core.db import Database, utcnow
-from videoresponse.core.web import render
+from videoresponse.core.db import utcnow
+from videoresponse.core.web import app_db, app_settings, render
 from videoresponse.reports import charts, service
 from videoresponse.reports.figures import FIGURE_KEYS, Figure, Period, Span
 from videoresponse.rota.forms import Errors, read_date
@@ -22,16 +21,6 @@ router = APIRouter(include_in_schema=False)
 DEFAULT_DAYS = 28
 # Up to five weeks a day is a readable bar; beyond that, weeks.
 DAILY_UP_TO_DAYS = 35
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
 
 
 def default_span(today: date) -> Span:
@@ -107,13 +96,13 @@ def _cell(value: object, clock: TeamClock) -> str:
 
 @router.get("/supervisor/dashboard")
 def dashboard(request: Request, member: Supervisor) -> Response:
-    settings = _settings(request)
+    settings = app_settings(request)
     clock = TeamClock.named(settings.timezone)
     params = dict(request.query_params)
     errors: Errors = {}
     span = _read_span(params, clock.today(utcnow()), errors)
     period = _read_period(params, span)
-    figures = service.dashboard(_db(request), settings, span=span, period=period, by=member)
+    figures = service.dashboard(app_db(request), settings, span=span, period=period, by=member)
     return render(
         request,
         "reports/dashboard.html",
@@ -144,7 +133,7 @@ def dashboard(request: Request, member: Supervisor) -> Response:
 def figure_csv(request: Request, key: str, member: Supervisor) -> Response:
     if key not in FIGURE_KEYS:
         raise HTTPException(404, "There is no such figure.")
-    settings = _settings(request)
+    settings = app_settings(request)
     params = dict(request.query_params)
     errors: Errors = {}
     span = _read_span(params, TeamClock.named(settings.timezone).today(utcnow()), errors)
@@ -152,7 +141,7 @@ def figure_csv(request: Request, key: str, member: Supervisor) -> Response:
         raise HTTPException(400, next(iter(errors.values())))
     period = _read_period(params, span)
     figure, body = service.figure_csv(
-        _db(request), settings, key=key, span=span, period=period, by=member
+        app_db(request), settings, key=key, span=span, period=period, by=member
     )
     filename = f"{figure.key}_{span.first.isoformat()}_{span.last.isoformat()}.csv"
     return Response(

@@ -16,11 +16,10 @@ from fastapi.responses import RedirectResponse, Response
 from videoresponse.booking import appointment_views
 from videoresponse.booking import service as booking
 from videoresponse.booking.rules import BookingRuleError
-from videoresponse.config import Settings
 from videoresponse.core.auth.deps import Supervisor
 from videoresponse.core.auth.service import StaffMember
-from videoresponse.core.db import Database, utcnow
-from videoresponse.core.web import render
+from videoresponse.core.db import utcnow
+from videoresponse.core.web import app_db, app_settings, render
 from videoresponse.rota import service as rota
 from videoresponse.rota.forms import (
     Errors,
@@ -41,18 +40,8 @@ ROTA = "/supervisor/rota"
 MAX_WEEKS_AHEAD = 4
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
 def _clock(request: Request) -> TeamClock:
-    return TeamClock.named(_settings(request).timezone)
+    return TeamClock.named(app_settings(request).timezone)
 
 
 def _week(clock: TeamClock, typed: str | None) -> date:
@@ -83,7 +72,7 @@ def rota_page(
     if done == "absence":
         ids = [int(part) for part in (moved or "").split(",") if part.isdigit()]
         notice["moved"] = appointment_views.appointments_by_id(
-            _db(request), _settings(request), appointment_ids=ids, by=member
+            app_db(request), app_settings(request), appointment_ids=ids, by=member
         )
     return _page(request, member, _week(_clock(request), week), notice=notice)
 
@@ -99,9 +88,9 @@ def _page(
     form: Mapping[str, str] | None = None,
     errors: Errors | None = None,
 ) -> Response:
-    settings, clock = _settings(request), _clock(request)
+    settings, clock = app_settings(request), _clock(request)
     team = rota.rota_week(
-        _db(request),
+        app_db(request),
         first_day=monday,
         last_day=monday + timedelta(days=6),
         tz_name=settings.timezone,
@@ -140,14 +129,14 @@ def _week_of_form(request: Request, form: Mapping[str, str]) -> date:
 @router.post(f"{ROTA}/pattern")
 def set_pattern(request: Request, member: Supervisor, form: FormFields) -> Response:
     monday = _week_of_form(request, form)
-    settings = _settings(request)
+    settings = app_settings(request)
     errors: Errors = {}
     officer_id = read_officer(form, "officer_id", errors)
     days = read_pattern(form, settings.opening_hours, monday, errors)
     if officer_id is not None and not errors:
         try:
             rota.set_pattern(
-                _db(request),
+                app_db(request),
                 officer_id=officer_id,
                 days=days,
                 opening_hours=settings.opening_hours,
@@ -171,10 +160,10 @@ def publish(request: Request, member: Supervisor, form: FormFields) -> Response:
         return _page(
             request, member, monday, status_code=400, form_name="publish", form=form, errors=errors
         )
-    settings = _settings(request)
+    settings = app_settings(request)
     try:
         created = rota.publish_shifts(
-            _db(request),
+            app_db(request),
             first_day=monday,
             last_day=monday + timedelta(weeks=int(weeks_ahead) + 1, days=-1),
             opening_hours=settings.opening_hours,
@@ -196,14 +185,14 @@ def publish(request: Request, member: Supervisor, form: FormFields) -> Response:
 @router.post(f"{ROTA}/shifts")
 def add_shift(request: Request, member: Supervisor, form: FormFields) -> Response:
     monday = _week_of_form(request, form)
-    settings = _settings(request)
+    settings = app_settings(request)
     errors: Errors = {}
     officer_id = read_officer(form, "shift_officer", errors)
     shift = read_shift(form, _clock(request), errors)
     if officer_id is not None and shift is not None and not errors:
         try:
             rota.add_shift(
-                _db(request),
+                app_db(request),
                 officer_id=officer_id,
                 shift=shift,
                 opening_hours=settings.opening_hours,
@@ -229,8 +218,8 @@ def mark_absent(request: Request, member: Supervisor, form: FormFields) -> Respo
     if officer_id is not None and period is not None and not errors:
         try:
             moved = booking.mark_officer_absent(
-                _db(request),
-                _settings(request),
+                app_db(request),
+                app_settings(request),
                 officer_id=officer_id,
                 period=period,
                 reason=reason,

@@ -16,9 +16,9 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from videoresponse.booking import service as booking
 from videoresponse.booking.rules import PriorityBand
-from videoresponse.config import Settings
 from videoresponse.core.auth.deps import CallHandler
-from videoresponse.core.db import Database, utcnow
+from videoresponse.core.db import utcnow
+from videoresponse.core.web import app_db, app_settings
 from videoresponse.triage import service
 from videoresponse.triage.drafts import (
     DraftErrors,
@@ -192,16 +192,6 @@ def _problems(errors: DraftErrors, status_code: int) -> JSONResponse:
     )
 
 
-def _db(request: Request) -> Database:
-    database: Database = request.app.state.db
-    return database
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
 @router.post(
     "/incidents",
     status_code=201,
@@ -212,13 +202,13 @@ def create_incident(
     request: Request, body: IncidentIn, member: CallHandler
 ) -> IncidentCreated | JSONResponse:
     """Record an incident with its people, THRIVE, grade, band and safe contact."""
-    settings = _settings(request)
+    settings = app_settings(request)
     draft = body.draft()
     try:
         # Checked here too only to answer with the deadline without reading the incident
         # back (a read of personal data would be an audited consultation).
         deadline = service.check_incident_draft(settings, draft=draft).deadline
-        incident_id = service.record_incident(_db(request), settings, draft=draft, by=member)
+        incident_id = service.record_incident(app_db(request), settings, draft=draft, by=member)
     except DuplicateUrn as duplicate:
         return _problems(duplicate, 409)
     except DraftErrors as problems:
@@ -237,7 +227,7 @@ def read_incident(
 ) -> IncidentView:
     """The incident with its people and safe contact: every read is audited with why."""
     try:
-        return service.get_incident(_db(request), incident_id=incident_id, by=member, why=why)
+        return service.get_incident(app_db(request), incident_id=incident_id, by=member, why=why)
     except service.NotFound as missing:
         raise HTTPException(status_code=404, detail=str(missing)) from None
 
@@ -251,8 +241,8 @@ def record_route_choice(
     """Record the routes offered and the caller's choice (grade 1 is never offered video)."""
     try:
         choice = service.record_route_choice(
-            _db(request),
-            _settings(request),
+            app_db(request),
+            app_settings(request),
             incident_id=incident_id,
             person_id=body.person_id,
             offered=body.offered,
@@ -283,7 +273,7 @@ def booking_options(
     ] = False,
 ) -> OptionsOut:
     """The earliest video appointment times for a person who chose video."""
-    db = _db(request)
+    db = app_db(request)
     try:
         service.check_video_may_be_booked(db, person_id=person_id)
     except service.NotFound as missing:
@@ -292,7 +282,7 @@ def booking_options(
         raise HTTPException(status_code=400, detail=broken.message) from None
     options, deadline = booking.find_options(
         db,
-        _settings(request),
+        app_settings(request),
         person_id=person_id,
         limit=limit,
         after_deadline=after_deadline,

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from starlette.datastructures import ImmutableMultiDict
 
 from videoresponse.booking import service as booking
-from videoresponse.booking.rules import SlotOption
+from videoresponse.booking.rules import SlotOption, parse_slot_value
 from videoresponse.config import Settings
 from videoresponse.core.auth.service import StaffMember
 from videoresponse.core.db import Database, utcnow
@@ -50,7 +50,7 @@ class OptionLine:
     @property
     def slot(self) -> str:
         """The Book button's value: the start and the officer, as the book route reads them."""
-        return f"{self.option.start.isoformat()}|{self.option.officer_id}"
+        return self.option.value
 
 
 @dataclass
@@ -81,13 +81,19 @@ def route_form(form: ImmutableMultiDict[str, str]) -> RouteChoiceForm:
 
 def booking_form(form: ImmutableMultiDict[str, str]) -> BookingChoice:
     """The chosen option: from the Book button ("start|officer"), or the two fields."""
-    starts, _, officer = form.get("slot", "").partition("|")
-    if not starts:
-        starts, officer = form.get("starts_at", ""), form.get("officer_id", "")
+    slot = form.get("slot", "")
+    if slot:
+        chosen = parse_slot_value(slot)
+        starts_at, officer_id = chosen if chosen else (None, None)
+    else:
+        starts_at, officer_id = (
+            _instant(form.get("starts_at", "")),
+            _int(form.get("officer_id", "")),
+        )
     return BookingChoice(
         person_id=_int(form.get("person_id", "")),
-        starts_at=_instant(starts),
-        officer_id=_int(officer),
+        starts_at=starts_at,
+        officer_id=officer_id,
         late_reason=form.get("late_reason", ""),
         later=form.get("later", "") == "yes",
     )

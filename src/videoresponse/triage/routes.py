@@ -16,8 +16,8 @@ from videoresponse.booking import service as booking
 from videoresponse.booking.rules import BookingRuleError
 from videoresponse.config import Settings
 from videoresponse.core.auth.deps import CallHandler
-from videoresponse.core.db import Database, utcnow
-from videoresponse.core.web import render
+from videoresponse.core.db import utcnow
+from videoresponse.core.web import app_db, app_settings, render
 from videoresponse.triage import api, forms, service
 from videoresponse.triage.case_page import CasePage, booking_form, route_form
 from videoresponse.triage.drafts import DraftErrors, suggest
@@ -38,24 +38,14 @@ async def posted_form(request: Request) -> FormData:
 PostedForm = Annotated[FormData, Depends(posted_form)]
 
 
-def _db(request: Request) -> Database:
-    database: Database = request.app.state.db
-    return database
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
 def _wording(settings: Settings) -> Wording:
     return Wording(settings.timezone, service.incident_types(settings))
 
 
 @pages.get("/handler")
 def handler_home(request: Request, member: CallHandler) -> Response:
-    settings = _settings(request)
-    incidents = service.list_recent_incidents(_db(request), limit=RECENT, by=member)
+    settings = app_settings(request)
+    incidents = service.list_recent_incidents(app_db(request), limit=RECENT, by=member)
     return render(
         request,
         "triage/handler_home.html",
@@ -65,7 +55,7 @@ def handler_home(request: Request, member: CallHandler) -> Response:
 
 @pages.get("/handler/incidents/new")
 def new_incident_page(request: Request, member: CallHandler) -> Response:
-    settings = _settings(request)
+    settings = app_settings(request)
     form = forms.new_incident_form(utcnow(), settings.timezone)
     return render(
         request, "triage/incident_new.html", forms.new_incident_context(settings, form, {}, None)
@@ -74,7 +64,7 @@ def new_incident_page(request: Request, member: CallHandler) -> Response:
 
 @pages.post("/handler/incidents/new")
 def record_incident(request: Request, member: CallHandler, form: PostedForm) -> Response:
-    settings = _settings(request)
+    settings = app_settings(request)
     typed = forms.only_text(form)
     draft, unreadable = forms.parse_incident_form(typed, settings.timezone)
     suggestion = suggest(draft)
@@ -85,7 +75,7 @@ def record_incident(request: Request, member: CallHandler, form: PostedForm) -> 
         if unreadable:
             service.check_incident_draft(settings, draft=draft)
             raise DraftErrors({})
-        incident_id = service.record_incident(_db(request), settings, draft=draft, by=member)
+        incident_id = service.record_incident(app_db(request), settings, draft=draft, by=member)
     except DraftErrors as problems:
         errors = forms.in_form_order({**problems.errors, **unreadable})
         context = forms.new_incident_context(settings, typed, errors, suggestion)
@@ -101,7 +91,7 @@ def incident_page(
     later: bool = False,
     booked: int | None = None,
 ) -> Response:
-    page = CasePage(_db(request), _settings(request), member, incident_id, later=later)
+    page = CasePage(app_db(request), app_settings(request), member, incident_id, later=later)
     return page.render(request, booked=booked)
 
 
@@ -109,7 +99,7 @@ def incident_page(
 def record_route_choice(
     request: Request, incident_id: int, member: CallHandler, form: PostedForm
 ) -> Response:
-    db, settings = _db(request), _settings(request)
+    db, settings = app_db(request), app_settings(request)
     typed = forms.only_text(form)
     choice = route_form(typed)
     try:
@@ -141,7 +131,7 @@ def record_route_choice(
 
 @pages.post("/handler/incidents/{incident_id}/book")
 def book(request: Request, incident_id: int, member: CallHandler, form: PostedForm) -> Response:
-    db, settings = _db(request), _settings(request)
+    db, settings = app_db(request), app_settings(request)
     typed = forms.only_text(form)
     chosen = booking_form(typed)
     page = CasePage(db, settings, member, incident_id, later=chosen.later)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from videoresponse.config import Settings
 from videoresponse.core.auth.deps import Supervisor, VideoOfficer
 from videoresponse.core.auth.service import StaffMember
-from videoresponse.core.db import Database, utcnow
-from videoresponse.core.web import render
+from videoresponse.core.db import utcnow
+from videoresponse.core.web import app_db, app_settings, render
 from videoresponse.rota.forms import Errors, FormFields
 from videoresponse.rota.team_time import TeamClock
 from videoresponse.victims import service
@@ -29,16 +28,6 @@ DONE_NOTICES = {
 }
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
 @router.get("/supervisor/victims")
 def supervisor_list(request: Request, member: Supervisor) -> Response:
     return _list(request, member, mine_only=False)
@@ -50,8 +39,8 @@ def officer_list(request: Request, member: VideoOfficer) -> Response:
 
 
 def _list(request: Request, member: StaffMember, *, mine_only: bool) -> Response:
-    settings = _settings(request)
-    tasks = service.open_tasks(_db(request), settings, by=member, mine_only=mine_only)
+    settings = app_settings(request)
+    tasks = service.open_tasks(app_db(request), settings, by=member, mine_only=mine_only)
     clock = TeamClock.named(settings.timezone)
     return render(
         request,
@@ -83,9 +72,9 @@ def _task_page(
     errors: Errors | None = None,
     status_code: int = 200,
 ) -> Response:
-    settings = _settings(request)
+    settings = app_settings(request)
     try:
-        detail = service.task_detail(_db(request), settings, task_id=task_id, by=member)
+        detail = service.task_detail(app_db(request), settings, task_id=task_id, by=member)
     except service.NotFound:
         raise HTTPException(404, "There is no such task.") from None
     except service.NotYours:
@@ -126,8 +115,8 @@ def _refused(
 def mark_done(request: Request, task_id: int, member: VideoOfficer, form: FormFields) -> Response:
     try:
         service.complete_task(
-            _db(request),
-            _settings(request),
+            app_db(request),
+            app_settings(request),
             task_id=task_id,
             outcome=form.get("outcome", ""),
             note=form.get("note", ""),
@@ -151,7 +140,7 @@ def update_frequency(
         )
     try:
         service.set_update_frequency(
-            _db(request), _settings(request), task_id=task_id, every=int(typed), by=member
+            app_db(request), app_settings(request), task_id=task_id, every=int(typed), by=member
         )
     except (service.NotFound, service.NotYours):
         return _task_page(request, member, task_id)
@@ -173,7 +162,7 @@ def close_case(request: Request, task_id: int, member: VideoOfficer, form: FormF
         )
     try:
         service.close_case(
-            _db(request),
+            app_db(request),
             task_id=task_id,
             crime_recorded=crime == "yes",
             crime_reference=form.get("crime_reference", ""),

@@ -510,3 +510,15 @@ def test_every_slot_offered_keeps_every_rule(
         assert (option.start - MONDAY) % slots.grid == timedelta(0)
     assert starts(options) == sorted(set(starts(options)))
     assert options == every_valid_option(slots, team)
+
+
+def test_an_option_survives_the_round_trip_through_a_form() -> None:
+    from datetime import timezone
+
+    from videoresponse.booking.rules import SlotOption, SlotReason, parse_slot_value
+
+    start = datetime(2026, 3, 29, 14, 15, tzinfo=timezone(timedelta(hours=1)))
+    option = SlotOption(start, start + timedelta(hours=1), 7, SlotReason.LEAST_LOADED)
+    assert parse_slot_value(option.value) == (start, 7)
+    for bad in ("", "2026-03-29T13:15|x", "2026-03-29T13:15|7", "soon|7"):
+        assert parse_slot_value(bad) is None
