@@ -11,10 +11,11 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from videoresponse.booking.models import Appointment, AppointmentEvent, IdempotencyKey
 from videoresponse.booking.rules import (
@@ -41,6 +42,9 @@ from videoresponse.triage.models import Incident, PersonRow, RouteOfferRow
 from videoresponse.triage.rules import SafeWindow, Weekday, expand_safe_windows
 
 ACTIVE = [status.value for status in ACTIVE_STATUSES]
+# Appointments this close outside a search's horizon still matter: their write-up buffer
+# reaches into it. Wider than any buffer a force would set.
+BUFFER_MARGIN = timedelta(hours=4)
 # How far past the deadline a search may look when the caller asks for a later time.
 LATE_HORIZON = timedelta(days=14)
 
@@ -127,16 +131,17 @@ def _safe_windows(person: PersonRow, horizon: TimeRange) -> list[TimeRange] | No
 
 def _active_ranges(
     session: Session,
-    column: object,
+    column: InstrumentedAttribute[Any],
     ids: Sequence[int],
     horizon: TimeRange,
     excluding: int | None,
 ) -> dict[int, list[TimeRange]]:
-    query = select(column, Appointment.starts_at, Appointment.ends_at).where(  # type: ignore[call-overload]
-        column.in_(ids),  # type: ignore[attr-defined]
+    """Each owner's (officer's or person's) active appointments near the horizon."""
+    query = select(column, Appointment.starts_at, Appointment.ends_at).where(
+        column.in_(ids),
         Appointment.status.in_(ACTIVE),
-        Appointment.starts_at < horizon.end + timedelta(hours=4),
-        Appointment.ends_at > horizon.start - timedelta(hours=4),
+        Appointment.starts_at < horizon.end + BUFFER_MARGIN,
+        Appointment.ends_at > horizon.start - BUFFER_MARGIN,
     )
     if excluding is not None:
         query = query.where(Appointment.id != excluding)
