@@ -22,6 +22,9 @@ $(STATIC)/.installed: package.json package-lock.json
 	rm -rf $(STATIC) && mkdir -p $(STATIC)/govuk
 	sed 's/@font-face{[^}]*}//g' node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css > $(STATIC)/govuk/govuk-frontend.min.css
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(STATIC)/govuk/
+	mkdir -p $(STATIC)/signature_pad $(STATIC)/tus-js-client
+	cp node_modules/signature_pad/dist/signature_pad.min.js $(STATIC)/signature_pad/
+	cp node_modules/tus-js-client/dist/tus.min.js $(STATIC)/tus-js-client/
 	touch $@
 
 run: install

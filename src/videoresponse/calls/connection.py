@@ -22,7 +22,16 @@ from starlette.concurrency import run_in_threadpool
 
 from videoresponse.calls import protocol as p
 from videoresponse.calls import service
-from videoresponse.calls.hub import CHANGED, ENDED, Envelope, Hub, close_peer, to_peer, to_room
+from videoresponse.calls.hub import (
+    CHANGED,
+    ENDED,
+    Envelope,
+    Hub,
+    close_peer,
+    to_peer,
+    to_role,
+    to_room,
+)
 from videoresponse.calls.protocol import CloseCode, Member, ProtocolError, Role, State
 from videoresponse.calls.turn import ice_servers
 from videoresponse.config import Settings
@@ -200,6 +209,8 @@ class Connection:
                 await self._signal(to, data)
             case p.Chat(text=text):
                 await self._chat(text)
+            case p.Correction(text=text):
+                await self._correction(text)
             case p.Hangup():
                 self._hung_up = True
                 await self._close(CloseCode.NORMAL)
@@ -239,6 +250,12 @@ class Connection:
         await self._admitted_members()
         message = p.chat(self.member.role, text, utcnow())
         await self.hub.publish(self.room, to_room(message, audience="admitted", but=self.peer_id))
+
+    async def _correction(self, text: str) -> None:
+        """The caller, reading their statement as it is written, asks the officer to change it."""
+        await self._admitted_members()
+        message = p.correction(self.member.role, text, utcnow())
+        await self.hub.publish(self.room, to_role(Role.OFFICER, message))
 
     async def _media_connected(self) -> None:
         if self._reported_media or self._admitted_at is None:
@@ -294,6 +311,9 @@ class Connection:
             await self._send(envelope["message"])
         elif kind == "room" and envelope["but"] != self.peer_id:
             if envelope["audience"] in ("all", self.member.state.value):
+                await self._send(envelope["message"])
+        elif kind == "role" and envelope["role"] == self.member.role.value:
+            if self.member.state is State.ADMITTED:
                 await self._send(envelope["message"])
         elif kind == "changed":
             await self._refresh()

@@ -33,6 +33,12 @@ def to_room(message: dict[str, Any], *, audience: str = "all", but: str = "") ->
     return {"kind": "room", "audience": audience, "but": but, "message": message}
 
 
+def to_role(role: Role, message: dict[str, Any]) -> Envelope:
+    """Every admitted socket of one role: how other capabilities (a statement being written,
+    evidence arriving) reach the people in a call. Waiting sockets never get these."""
+    return {"kind": "role", "role": role.value, "message": message}
+
+
 CHANGED: Envelope = {"kind": "changed"}
 ENDED: Envelope = {"kind": "ended"}
 

@@ -83,6 +83,13 @@ class Chat:
 
 
 @dataclass(frozen=True)
+class Correction:
+    """A participant asks the officer to change the statement they are reading."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class Hangup:
     pass
 
@@ -112,7 +119,9 @@ class Connected:
     """Optional: the browser reports that media is flowing (for the call's events)."""
 
 
-ClientMessage = Hello | Signal | Chat | Hangup | Ping | Admit | WaitingMessage | End | Connected
+ClientMessage = (
+    Hello | Signal | Chat | Correction | Hangup | Ping | Admit | WaitingMessage | End | Connected
+)
 OFFICER_ONLY = (Admit, WaitingMessage, End)
 
 
@@ -136,6 +145,8 @@ def parse(raw: str | bytes | None) -> ClientMessage:
         return Signal(_peer_id(body.get("to"), "to"), data)
     if kind == "chat":
         return Chat(_text(body.get("text"), MAX_CHAT_CHARS, "A chat message"))
+    if kind == "correction":
+        return Correction(_text(body.get("text"), MAX_CHAT_CHARS, "A correction"))
     if kind == "admit":
         return Admit(_peer_id(body.get("peer_id"), "peer_id"))
     if kind == "waiting_message":
@@ -275,6 +286,10 @@ def relayed_signal(sender: str, data: Mapping[str, Any]) -> dict[str, Any]:
 
 def chat(role: Role, text: str, at: datetime) -> dict[str, Any]:
     return {"type": "chat", "from_role": role.value, "text": text, "at": at.isoformat()}
+
+
+def correction(role: Role, text: str, at: datetime) -> dict[str, Any]:
+    return {"type": "correction", "from_role": role.value, "text": text, "at": at.isoformat()}
 
 
 def waiting_message(text: str) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from functools import partial
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request, WebSocket
 from fastapi.responses import JSONResponse
@@ -17,8 +17,8 @@ from videoresponse.booking.rules import BookingRuleError
 from videoresponse.caller.routes import cookie_name as caller_cookie_name
 from videoresponse.calls import queue, service
 from videoresponse.calls.connection import Connection
-from videoresponse.calls.hub import Hub, MemoryHub
-from videoresponse.calls.protocol import CloseCode, State, origin_allowed
+from videoresponse.calls.hub import Hub, MemoryHub, to_role
+from videoresponse.calls.protocol import CloseCode, Role, State, origin_allowed
 from videoresponse.core.auth.deps import CallHandler, Supervisor, VideoOfficer, staff_cookie_name
 from videoresponse.core.db import utcnow
 
@@ -38,6 +38,12 @@ def hub_of(app: FastAPI) -> Hub:
             hub = MemoryHub()
         app.state.calls_hub = hub
     return hub
+
+
+async def tell(app: FastAPI, appointment_id: int, role: Role, message: dict[str, Any]) -> None:
+    """Live news from another capability (a statement being written, evidence arriving) for
+    the admitted people of one role in a call, on whichever process holds their sockets."""
+    await hub_of(app).publish(appointment_id, to_role(role, message))
 
 
 async def call_socket(websocket: WebSocket) -> None:

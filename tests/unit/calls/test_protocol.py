@@ -17,6 +17,7 @@ def test_each_client_message_type_parses_to_its_message() -> None:
     assert p.parse('{"type": "end"}') == p.End()
     assert p.parse('{"type": "admit", "peer_id": "abc"}') == p.Admit("abc")
     assert p.parse('{"type": "chat", "text": " hi "}') == p.Chat("hi")
+    assert p.parse('{"type": "correction", "text": "Tuesday"}') == p.Correction("Tuesday")
     assert p.parse('{"type": "waiting_message", "text": "5 min"}') == p.WaitingMessage("5 min")
     signal = p.parse('{"type": "signal", "to": "abc", "data": {"candidate": {"x": 1}}}')
     assert signal == p.Signal("abc", {"candidate": {"x": 1}})

@@ -25,6 +25,8 @@ from videoresponse.booking.models import Appointment
 from videoresponse.caller import service as caller_service
 from videoresponse.calls import connection
 from videoresponse.calls.models import CallEvent
+from videoresponse.calls.protocol import Role as ProtocolRole
+from videoresponse.calls.routes import tell
 from videoresponse.config import Settings
 from videoresponse.core.audit import AuditEntry
 from videoresponse.core.auth.rules import Role
@@ -353,3 +355,54 @@ def test_a_caller_who_used_exit_this_page_loses_the_socket_at_the_next_check(
         caller_service.end_session(db, session_token=token)
         ws.send_json({"type": "ping"})
         assert close_code(ws) == 4401
+
+
+# Other capabilities' news, and the caller's request for a change to their statement.
+
+
+def test_news_for_a_role_reaches_its_admitted_sockets_only(
+    client: TestClient, db: Database, settings: Settings
+) -> None:
+    call = make_call(db)
+    with (
+        connect(client, call.appointment_id, staff_cookie(staff_token(db, call.officer))) as o,
+        connect(
+            client,
+            call.appointment_id,
+            caller_cookie(caller_token(db, settings, call.appointment_id)),
+        ) as ws,
+    ):
+        receive(o)
+        caller_id = receive(ws)["peer_id"]
+        news = {"type": "statement", "text": "I saw"}
+        client.portal.call(tell, client.app, call.appointment_id, ProtocolRole.CALLER, news)
+        assert all(m["type"] != "statement" for m in quiet(ws))  # still waiting
+        o.send_json({"type": "admit", "peer_id": caller_id})
+        receive_type(ws, "admitted")
+        client.portal.call(tell, client.app, call.appointment_id, ProtocolRole.CALLER, news)
+        assert receive_type(ws, "statement") == news
+        assert all(m["type"] != "statement" for m in quiet(o))
+
+
+def test_a_caller_asks_the_officer_for_a_change_once_admitted(
+    client: TestClient, db: Database, settings: Settings
+) -> None:
+    call = make_call(db)
+    with (
+        connect(client, call.appointment_id, staff_cookie(staff_token(db, call.officer))) as o,
+        connect(
+            client,
+            call.appointment_id,
+            caller_cookie(caller_token(db, settings, call.appointment_id)),
+        ) as ws,
+    ):
+        receive(o)
+        caller_id = receive(ws)["peer_id"]
+        ws.send_json({"type": "correction", "text": "It was Tuesday"})
+        assert "let you in" in receive_type(ws, "error")["message"]
+        o.send_json({"type": "admit", "peer_id": caller_id})
+        receive_type(ws, "admitted")
+        ws.send_json({"type": "correction", "text": "It was Tuesday, not Monday"})
+        asked = receive_type(o, "correction")
+        assert (asked["from_role"], asked["text"]) == ("caller", "It was Tuesday, not Monday")
+        assert all(m["type"] != "correction" for m in quiet(ws))

@@ -40,9 +40,17 @@ const NOT_ALLOWED = new Set([4401, 4403]);
 const REPLACED = 4409;
 const RATE_LIMITED = 4429;
 
+let announce;
+/** The page's call, once it exists: other capabilities' scripts (the statement, evidence)
+ *  wait on this to listen for their messages and to send theirs. */
+export const currentCall = new Promise((resolve) => {
+  announce = resolve;
+});
+
 export class Call extends EventTarget {
   constructor({ appointmentId, stream, audioOnly = false }) {
     super();
+    announce(this);
     this.appointmentId = appointmentId;
     this.stream = stream;
     this.audioOnly = audioOnly;
@@ -187,6 +195,9 @@ export class Call extends EventTarget {
         this.emit("server-error", String(message.message || ""));
         break;
       default:
+        // Another capability's news (a statement being written, evidence arriving):
+        // its own script on the page listens for "message" and picks out its types.
+        this.emit("message", message);
         break;
     }
   }
