@@ -58,11 +58,10 @@ def open_rapid_call(
             valid_until=row.ends_at,
             appointment=row,
         )
-        # The confirmation wording with "when" = now: "Video call booked for <now>. Join then".
         text = outbox.queue_text(
             session,
             person=person,
-            kind="confirmation",
+            kind="call_now",
             by=by.actor,
             expires_at=row.ends_at,
             appointment=row,

@@ -28,6 +28,7 @@ class MessageKind(StrEnum):
     RESCHEDULE = "reschedule"
     CANCELLATION = "cancellation"
     INVITATION = "invitation"  # a link to choose a time
+    CALL_NOW = "call_now"  # rapid video: the link works at once
     CUSTOM = "custom"  # written by staff
 
 
@@ -53,6 +54,7 @@ REQUIRED_PLACEHOLDERS: Mapping[MessageKind, frozenset[str]] = MappingProxyType(
         MessageKind.RESCHEDULE: frozenset({"when", "link"}),
         MessageKind.CANCELLATION: frozenset({"when"}),
         MessageKind.INVITATION: frozenset({"link"}),
+        MessageKind.CALL_NOW: frozenset({"link"}),
         MessageKind.CUSTOM: frozenset({"custom_text"}),
     }
 )

@@ -70,7 +70,7 @@ def test_a_call_handler_queues_a_rapid_call_and_the_caller_is_texted_a_link_at_o
     assert (row.status, row.officer_id, row.route) == ("waiting", None, "video")
     assert row.starts_at <= utcnow() < row.ends_at
     assert (rapid.priority_band, rapid.taken_at) == ("P1", None)
-    assert (text.kind, text.not_before <= utcnow()) == ("confirmation", True)
+    assert (text.kind, text.not_before <= utcnow()) == ("call_now", True)
     assert (link.appointment_id, link.purpose, link.valid_until) == (
         appointment_id,
         "join",

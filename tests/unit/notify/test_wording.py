@@ -110,6 +110,7 @@ def test_kinds_keep_their_stored_values() -> None:
         "reschedule",
         "cancellation",
         "invitation",
+        "call_now",
         "custom",
     ]
 
