@@ -357,3 +357,21 @@ def incident_api_body(
         "grade": grade,
         "priority_band": priority_band,
     }
+
+
+def risk_answers(yes: int, *, not_known: int = 0, unanswered: int = 0) -> dict[str, str]:
+    """Answers to the bundled DASH checklist: `yes` yes, then not known, the rest no."""
+    from videoresponse.risk.checklist import load_checklist
+
+    questions = load_checklist().questions
+    given = ["yes"] * yes + ["not_known"] * not_known
+    given += ["no"] * (len(questions) - len(given) - unanswered)
+    return {q.id: answer for q, answer in zip(questions, given, strict=False)}
+
+
+SAFE_TO_TALK = {
+    "safe_to_talk": "yes",
+    "perpetrator_whereabouts": "At his brother's, across town",
+    "children_whereabouts": "At school",
+    "safe_contact": "This number, weekdays 9 to 3",
+}

@@ -22,6 +22,8 @@ from videoresponse.core import web
 from videoresponse.core.auth import routes as auth_routes
 from videoresponse.core.auth.deps import SignInRequired
 from videoresponse.core.db import Database
+from videoresponse.evidence import pages as evidence_pages
+from videoresponse.evidence import routes as evidence_routes
 from videoresponse.follow_ups import routes as follow_up_routes
 from videoresponse.no_shows import routes as no_show_routes
 from videoresponse.notify import routes as notify_routes
@@ -29,7 +31,9 @@ from videoresponse.notify.service import make_provider
 from videoresponse.notify.worker import embedded_worker
 from videoresponse.reports import feedback as feedback_routes
 from videoresponse.reports import routes as report_routes
+from videoresponse.risk import routes as risk_routes
 from videoresponse.rota import routes as rota_routes
+from videoresponse.statements import routes as statement_routes
 from videoresponse.triage import routes as triage_routes
 from videoresponse.victims import routes as victims_routes
 
@@ -73,6 +77,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         feedback_routes.router,
         follow_up_routes.router,
         no_show_routes.router,
+        evidence_routes.router,
+        evidence_pages.router,
+        risk_routes.router,
+        statement_routes.router,
     ):
         app.include_router(router)
 

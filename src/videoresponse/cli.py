@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -27,6 +28,10 @@ app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 retention_app = typer.Typer(help="Erase records past their retention period.", no_args_is_help=True)
 app.add_typer(retention_app, name="retention")
+evidence_app = typer.Typer(help="Evidence: check an exported case bundle.", no_args_is_help=True)
+app.add_typer(evidence_app, name="evidence")
+risk_app = typer.Typer(help="The risk checklist (DASH or a force's own).", no_args_is_help=True)
+app.add_typer(risk_app, name="risk")
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
@@ -243,6 +248,24 @@ def audit_verify() -> None:
     console.print(f"Audit log intact: {report.entries_checked} entries checked.")
 
 
+@evidence_app.command("verify")
+def evidence_verify(
+    bundle: Annotated[Path, typer.Argument(help="An exported case bundle (.zip).")],
+) -> None:
+    """Re-check every file in a bundle against its manifest; exit 1 naming each that differs."""
+    from rich.markup import escape
+
+    from videoresponse.evidence.export import verify_bundle
+
+    count, problems = verify_bundle(bundle)
+    for problem in problems:
+        # File names come from the bundle: escaped, so they cannot restyle the output.
+        errors.print(f"[red]Problem:[/red] {escape(problem)}", highlight=False)
+    if problems:
+        raise typer.Exit(code=1)
+    console.print(f"All {count} files match.")
+
+
 @retention_app.command("run")
 def retention_run(
     dry_run: Annotated[
@@ -271,6 +294,26 @@ def retention_run(
         )
     console.print(table)
     console.print(f"{verb} {sum(len(r.ids) for r in results)} records.")
+
+
+@risk_app.command("check-file")
+def risk_check_file(
+    path: Annotated[Path, typer.Argument(help="A checklist file (TOML) to check.")],
+) -> None:
+    """Check a risk checklist file before pointing VIDEORESPONSE_RISK_CHECKLIST_FILE at it."""
+    from videoresponse.risk.checklist import ChecklistError, load_checklist
+
+    try:
+        checklist = load_checklist(path)
+    except ChecklistError as error:
+        raise _fail(str(error)) from None
+    factors = sum(q.high_risk_factor for q in checklist.questions)
+    console.print(
+        f"{checklist.title}: id {checklist.id}, version {checklist.version}, "
+        f"{len(checklist.questions)} questions ({factors} high-risk factors), "
+        f"medium from {checklist.thresholds.medium} and high from "
+        f"{checklist.thresholds.high} yes answers. The file is fine."
+    )
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from videoresponse.booking.rules import PriorityBand
@@ -69,6 +69,22 @@ class Settings(BaseSettings):
         ge=0,
         description="Minutes after the start before a caller who has not joined is a "
         "possible no-show and the officer is prompted.",
+    )
+    risk_checklist_file: Path | None = Field(
+        None,
+        description="A force's own risk checklist (TOML, same shape as risk/data/dash-2009.toml), "
+        "e.g. its DASH wording or DARA; empty means the bundled DASH (2009) checklist.",
+    )
+    marac_escalation_incidents: int | None = Field(
+        None,
+        ge=1,
+        description="Potential escalation for MARAC: this many incidents with the same person "
+        "in the window, the one assessed included. Empty means the checklist's (3).",
+    )
+    marac_escalation_months: int | None = Field(
+        None,
+        ge=1,
+        description="The potential-escalation window in months. Empty means the checklist's (12).",
     )
     incident_types: dict[str, str] = Field(
         default_factory=dict,
@@ -185,6 +201,46 @@ class Settings(BaseSettings):
         10,
         description="A caller not admitted this long after the start is told what to do, "
         "and supervisors see the delay.",
+    )
+
+    seal_certificate_path: str = Field(
+        "",
+        description="The force's sealing certificate and key (PKCS#12) for signed statements. "
+        "Empty means a self-signed DEVELOPMENT certificate made once in DATA_DIR/seal/.",
+    )
+    seal_certificate_password: SecretStr = Field(
+        SecretStr(""), description="Password of the PKCS#12 file; empty means none."
+    )
+    seal_timestamp_url: str = Field(
+        "", description="RFC 3161 timestamp authority for the seals; empty means no timestamp."
+    )
+
+    evidence_master_key: SecretStr = Field(
+        SecretStr(""),
+        description="Base64 of 32 random bytes: wraps every evidence file's own key. Empty "
+        "means a development key made once in DATA_DIR/evidence/master.key.",
+    )
+    evidence_store: Literal["filesystem", "s3"] = Field(
+        "filesystem", description="Where sealed evidence lives: filesystem (DATA_DIR) or s3."
+    )
+    evidence_s3_bucket: str = Field("", description="S3 bucket for evidence.")
+    evidence_s3_prefix: str = Field("evidence/", description="Start of evidence keys in S3.")
+    evidence_s3_endpoint_url: str = Field(
+        "", description="S3-compatible endpoint (MinIO, Ceph); empty means AWS."
+    )
+    clamd_address: str = Field(
+        "",
+        description="ClamAV daemon, unix:/path/clamd.ctl or tcp:host:3310; empty means "
+        "files are marked not scanned.",
+    )
+    evidence_max_file_bytes: int = Field(
+        2 * 1024**3, gt=0, description="Largest evidence file accepted, in bytes."
+    )
+    evidence_quota_bytes: int = Field(
+        10 * 1024**3, gt=0, description="Total evidence accepted per appointment, in bytes."
+    )
+    evidence_max_pixels: int = Field(
+        100_000_000, gt=0, description="Largest image accepted, in pixels (width x height)."
     )
 
     @model_validator(mode="after")

@@ -18,6 +18,7 @@ MENU: dict[Role, list[tuple[str, str]]] = {
         ("/officer/console", "Video calls"),
         ("/supervisor/texts", "Texts to follow up"),
         ("/supervisor/victims", "Victims' Code"),
+        ("/supervisor/risk", "Risk and MARAC"),
         ("/supervisor/dashboard", "Dashboard"),
         ("/handler", "Call handling"),
         ("/texts/outbox", "Texts sent"),

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from videoresponse.booking.models import Appointment
 from videoresponse.booking.rules import ACTIVE_STATUSES
+from videoresponse.evidence.models import EvidenceItem
 from videoresponse.notify.models import CallerSession, TextMessage
 from videoresponse.reports.models import Feedback
 from videoresponse.retention.rules import (
@@ -60,6 +61,9 @@ def _closed_no_crime(session: Session, before: datetime) -> Ids:
             .scalar_subquery(),
         )
         .where(CaseClosure.crime_recorded.is_(False), CaseClosure.closed_at < before)
+        # Evidence is never erased with its case here: its originals and continuity are
+        # append-only. Such a case is held until evidence has a retention class of its own.
+        .where(~exists().where(EvidenceItem.incident_id == CaseClosure.incident_id))
         .order_by(CaseClosure.incident_id)
     ).all()
     cases = [ClosedCase(*row) for row in rows]

@@ -62,6 +62,9 @@ class SafeContactIn(BaseModel):
     may_mention_police: bool = False
     wants_reminders: bool = Field(False, description="A reminder text before the appointment")
     may_add_to_calendar: bool = Field(False, description="A calendar entry is safe on their phone")
+    may_download_copy: bool = Field(
+        False, description="A copy of their signed statement is safe on their phone"
+    )
     safe_times: list[SafeTimeIn] = Field(default_factory=list, max_length=7)
     safe_number: str = ""
     code_word: str = ""
@@ -177,6 +180,7 @@ def _person_draft(person: PersonIn) -> PersonDraft:
             may_mention_police=contact.may_mention_police,
             wants_reminders=contact.wants_reminders,
             may_add_to_calendar=contact.may_add_to_calendar,
+            may_download_copy=contact.may_download_copy,
             safe_times=[SafeTimeDraft(t.days, t.start, t.end) for t in contact.safe_times],
             safe_number=contact.safe_number,
             code_word=contact.code_word,

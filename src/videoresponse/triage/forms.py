@@ -53,6 +53,7 @@ _PERSON = [
     "may_mention_police",
     "wants_reminders",
     "may_add_to_calendar",
+    "may_download_copy",
     "safe_windows",
     *[f"safe_windows-{row}-{part}" for row in range(7) for part in ("days", "start", "end")],
     "safe_number",
@@ -179,6 +180,7 @@ def _person(form: Form, index: int, errors: dict[str, str]) -> PersonDraft:
             may_mention_police=ticked("may_mention_police"),
             wants_reminders=ticked("wants_reminders"),
             may_add_to_calendar=ticked("may_add_to_calendar"),
+            may_download_copy=ticked("may_download_copy"),
             safe_times=[
                 SafeTimeDraft(
                     value(f"safe_windows-{row}-days"),

@@ -99,6 +99,9 @@ class SafeContactRow(Base):
     # calendar entry on the phone would be safe.
     wants_reminders: Mapped[bool] = mapped_column(Boolean, default=False)
     may_add_to_calendar: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The witness may download their own signed statement only where a file on their
+    # phone would be safe.
+    may_download_copy: Mapped[bool] = mapped_column(Boolean, default=False)
     safe_number: Mapped[str | None] = mapped_column(String(20), nullable=True)
     code_word: Mapped[str | None] = mapped_column(String(40), nullable=True)
     words_never_to_use: Mapped[list[str]] = mapped_column(JSON, default=list)

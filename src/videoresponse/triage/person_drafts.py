@@ -62,6 +62,7 @@ class SafeContactDraft:
     may_mention_police: bool = False
     wants_reminders: bool = False
     may_add_to_calendar: bool = False
+    may_download_copy: bool = False
     safe_times: list[SafeTimeDraft] = field(default_factory=list)
     safe_number: str = ""
     code_word: str = ""
@@ -89,6 +90,7 @@ class CheckedPerson:
     # Not triage rules, so not in SafeContact: what the person agreed to be sent.
     wants_reminders: bool = False
     may_add_to_calendar: bool = False
+    may_download_copy: bool = False
 
 
 def parse_clock(raw: str) -> time | None:
@@ -166,7 +168,13 @@ def check_person_draft(
     if person is None:
         return None
     contact = draft.safe_contact
-    return CheckedPerson(person, safe_contact, contact.wants_reminders, contact.may_add_to_calendar)
+    return CheckedPerson(
+        person,
+        safe_contact,
+        contact.wants_reminders,
+        contact.may_add_to_calendar,
+        contact.may_download_copy,
+    )
 
 
 def _gender(raw: str, prefix: str, errors: Problems) -> OfficerGender | None:

@@ -160,6 +160,7 @@ def _safe_contact_view(contact: SafeContactRow) -> SafeContactView:
         may_mention_police=contact.may_mention_police,
         wants_reminders=contact.wants_reminders,
         may_add_to_calendar=contact.may_add_to_calendar,
+        may_download_copy=contact.may_download_copy,
         safe_times=[SafeTimeView(w.weekday, w.starts, w.ends) for w in contact.windows],
         safe_number=contact.safe_number,
         code_word=contact.code_word,

@@ -64,6 +64,7 @@ class SafeContactView:
     may_mention_police: bool
     wants_reminders: bool
     may_add_to_calendar: bool
+    may_download_copy: bool
     safe_times: list[SafeTimeView]
     safe_number: str | None
     code_word: str | None

@@ -1,0 +1,1 @@
+"""Risk assessment: the DASH checklist, its level, the MARAC referral and its outcome."""
