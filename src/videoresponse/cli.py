@@ -22,7 +22,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-users_app = typer.Typer(help="Staff accounts: add, list, disable, enable.", no_args_is_help=True)
+users_app = typer.Typer(
+    help="Staff accounts: add, list, disable, enable, set-number.", no_args_is_help=True
+)
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
@@ -168,6 +170,9 @@ def users_add(
     role: Annotated[Role, typer.Option(help="What the account may do.")],
     name: Annotated[str, typer.Option(help="The person's full name.")],
     gender: Annotated[str | None, typer.Option(help="female or male, for officers.")] = None,
+    number: Annotated[
+        str | None, typer.Option(help='Rank and number for sealed statements, e.g. "PC 1234".')
+    ] = None,
     password: Annotated[
         str,
         typer.Option(
@@ -188,11 +193,28 @@ def users_add(
             role=role,
             password=password,
             gender=gender,
+            rank_and_number=number,
             by=CLI_ACTOR,
         )
     except AccountError as error:
         raise _fail(str(error)) from None
     console.print(f"Added {member.username} ({member.role.label}).")
+
+
+@users_app.command("set-number")
+def users_set_number(
+    username: str,
+    number: Annotated[str, typer.Argument(help='Rank and number, e.g. "PC 1234".')],
+) -> None:
+    """Set the rank and number printed on the statements an officer countersigns."""
+    _require_migrated()
+    try:
+        saved = accounts.set_number(
+            _database(), username=username, rank_and_number=number, by=CLI_ACTOR
+        )
+    except AccountError as error:
+        raise _fail(str(error)) from None
+    console.print(f"{username} is now {saved}.")
 
 
 @users_app.command("list")
@@ -251,19 +273,56 @@ def audit_verify() -> None:
 @evidence_app.command("verify")
 def evidence_verify(
     bundle: Annotated[Path, typer.Argument(help="An exported case bundle (.zip).")],
+    expect_manifest: Annotated[
+        str | None,
+        typer.Option(
+            "--expect-manifest",
+            metavar="SHA256",
+            help="The manifest's SHA-256 recorded at export (on the export page and in the "
+            "audit log): without it the bundle is only checked against itself.",
+        ),
+    ] = None,
 ) -> None:
     """Re-check every file in a bundle against its manifest; exit 1 naming each that differs."""
     from rich.markup import escape
 
     from videoresponse.evidence.export import verify_bundle
 
-    count, problems = verify_bundle(bundle)
-    for problem in problems:
+    result = verify_bundle(bundle, expect_manifest)
+    console.print(f"Manifest SHA-256: {result.manifest_sha256 or 'none'}", highlight=False)
+    for problem in result.problems:
         # File names come from the bundle: escaped, so they cannot restyle the output.
         errors.print(f"[red]Problem:[/red] {escape(problem)}", highlight=False)
-    if problems:
+    if result.problems:
         raise typer.Exit(code=1)
-    console.print(f"All {count} files match.")
+    console.print(f"All {result.files} files match.")
+    if expect_manifest is None:
+        console.print(
+            "Compare the manifest's SHA-256 with the one recorded at export "
+            "(or run again with --expect-manifest).",
+            highlight=False,
+        )
+
+
+@evidence_app.command("sweep")
+def evidence_sweep(
+    hours: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Withdraw uploads still arriving this long after their appointment ended."
+        ),
+    ] = 24,
+) -> None:
+    """Withdraw abandoned uploads, discarding their staged bytes (each in the audit log).
+    Run it daily, beside `retention run`."""
+    from videoresponse.evidence.service import Vault
+    from videoresponse.evidence.uploads import sweep_abandoned
+
+    _require_migrated()
+    settings = get_settings()
+    swept = sweep_abandoned(_database(), Vault.from_settings(settings), hours=hours, by=CLI_ACTOR)
+    shown = ", ".join(str(i) for i in swept) or "none"
+    console.print(f"Withdrew {len(swept)} abandoned upload(s): {shown}.", highlight=False)
 
 
 @retention_app.command("run")

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     session_absolute_hours: int = Field(12, description="Staff session ends after this long.")
     lockout_attempts: int = Field(5, description="Failed sign-ins before an account locks.")
     lockout_minutes: int = Field(15, description="How long a locked account stays locked.")
+    step_up_minutes: int = Field(
+        5, ge=1, description="Signing and disclosure need a password given this recently."
+    )
 
     opening_time: time = Field(time(8, 30), description="The team opens (local time).")
     closing_time: time = Field(time(21, 30), description="The team closes (local time).")

@@ -17,6 +17,7 @@ from videoresponse.core.auth.service import StaffMember
 from videoresponse.core.db import Database, utcnow
 from videoresponse.demo_cases import URN_PREFIX, DemoCase, demo_cases, insert_case
 from videoresponse.demo_history import create_history
+from videoresponse.demo_history_casework import create_casework
 from videoresponse.rota import service as rota
 from videoresponse.rota.rules import RotaError, ShiftTimes
 from videoresponse.rota.team_time import TeamClock
@@ -35,14 +36,21 @@ class DemoAccount:
     role: Role
     password: str
     gender: str | None = None
+    number: str | None = None
 
 
 # Published on purpose: these exist only in a demo database, never in a force's.
 DEMO_ACCOUNTS = [
     DemoAccount("handler", "Sam Patel", Role.CALL_HANDLER, "demo-handler-pass"),
-    DemoAccount("officer1", "PC Jo Morgan", Role.VIDEO_OFFICER, "demo-officer-pass", "female"),
-    DemoAccount("officer2", "PC Alex Reid", Role.VIDEO_OFFICER, "demo-officer-pass", "male"),
-    DemoAccount("supervisor", "Sgt Chris Lee", Role.SUPERVISOR, "demo-supervisor-pass"),
+    DemoAccount(
+        "officer1", "PC Jo Morgan", Role.VIDEO_OFFICER, "demo-officer-pass", "female", "PC 4417"
+    ),
+    DemoAccount(
+        "officer2", "PC Alex Reid", Role.VIDEO_OFFICER, "demo-officer-pass", "male", "PC 5230"
+    ),
+    DemoAccount(
+        "supervisor", "Sgt Chris Lee", Role.SUPERVISOR, "demo-supervisor-pass", number="PS 812"
+    ),
     DemoAccount("admin", "Dana Hughes", Role.ADMINISTRATOR, "demo-admin-password"),
 ]
 
@@ -55,9 +63,10 @@ def create_demo(db: Database, settings: Settings) -> bool:
     """
     made_accounts = _create_accounts(db)
     create_history(db, settings, {"officer1": EARLY, "officer2": LATE})
+    made_casework = create_casework(db, settings)
     with db.sessions() as session:
         if session.scalar(select(Incident.id).where(Incident.urn.startswith(URN_PREFIX))):
-            return made_accounts
+            return made_accounts or made_casework
     team = {member.username: member for member, _ in accounts.list_users(db)}
     now = utcnow()
     _roster(db, settings, team, now)
@@ -77,6 +86,7 @@ def _create_accounts(db: Database) -> bool:
             role=account.role,
             password=account.password,
             gender=account.gender,
+            rank_and_number=account.number,
             by=DEMO_ACTOR,
         )
     return True

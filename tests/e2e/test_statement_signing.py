@@ -103,9 +103,11 @@ def test_a_witness_reads_asks_for_a_change_signs_and_the_sealed_pdf_checks(
 
             caller.get_by_label("Ask for a change").fill("It was Tuesday, not Monday")
             caller.get_by_role("button", name="Ask for a change").click()
-            expect(officer.locator("[data-corrections-list]")).to_contain_text(
-                "It was Tuesday, not Monday", timeout=10000
-            )
+            asked = officer.locator("[data-corrections-list] li")
+            expect(asked).to_contain_text("It was Tuesday, not Monday", timeout=10000)
+            expect(asked).to_contain_text("The witness asked at")
+            asked.get_by_role("button", name="Mark done").click()
+            expect(asked).to_contain_text("Done")
 
             corrected = WORDS.replace("Monday", "Tuesday")
             panel.get_by_label("Statement, in the witness's own words (first person)").fill(
@@ -132,8 +134,9 @@ def test_a_witness_reads_asks_for_a_change_signs_and_the_sealed_pdf_checks(
 
             countersign = panel.locator("[data-countersign]")
             expect(countersign).to_be_visible(timeout=10000)
-            expect(panel.get_by_label("Your name")).to_have_value("PC Jo Morgan")
-            panel.get_by_label("Your rank and number").fill("PC 4321")
+            # The demo's officer1 has a number on record: nothing to type, nothing to change.
+            expect(countersign).to_contain_text("You countersign as PC Jo Morgan, PC 4417.")
+            expect(panel.get_by_label("Your rank and number")).to_be_hidden()
             officer.screenshot(path=str(SCREENSHOTS / "statement_officer.png"), full_page=True)
             panel.get_by_role("button", name="Countersign and seal").click()
             expect(panel.locator("[data-versions]")).to_contain_text("sealed", timeout=30000)
@@ -147,6 +150,8 @@ def test_a_witness_reads_asks_for_a_change_signs_and_the_sealed_pdf_checks(
 
             officer.goto(f"{live_server.url}/statements/{appointment_id}")
             expect(officer.get_by_role("heading", name="Version 1 (latest)")).to_be_visible()
+            expect(officer.locator("main")).to_contain_text("PC Jo Morgan (PC 4417)")
+            expect(officer.locator("main")).to_contain_text("It was Tuesday, not Monday")
             officer.get_by_label("Why are you downloading it?").fill("File for the CPS")
             officer.screenshot(path=str(SCREENSHOTS / "statement_history.png"), full_page=True)
             with officer.expect_download() as downloaded:
@@ -162,3 +167,73 @@ def test_a_witness_reads_asks_for_a_change_signs_and_the_sealed_pdf_checks(
     middle = len(pdf) // 2
     tampered = pdf[:middle] + bytes([pdf[middle] ^ 0x01]) + pdf[middle + 1 :]
     assert not check_seal(tampered, sealer).intact
+
+
+def _draw_with_a_mouse(page: Page, pad: str) -> None:
+    canvas = page.locator(f'[data-pad="{pad}"] canvas')
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box is not None
+    x0, y0 = box["x"] + 20, box["y"] + box["height"] * 0.7
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    for i in range(1, 20):
+        page.mouse.move(x0 + i * 12, y0 - (i % 5) * 14)
+    page.mouse.up()
+
+
+def test_a_statement_read_to_the_witness_is_signed_by_the_reader_before_sealing(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    call_browser = launch_for_calls(browser)
+    appointment_id = appointment_starting_soon(live_server)
+    try:
+        with two_people(call_browser, phone=True) as (caller, officer):
+            caller_waits(caller, live_server, appointment_id)
+            officer_admits(officer, live_server, appointment_id)
+            wait_until(caller, "window.vrCall.state === 'admitted'", timeout=20)
+
+            panel = officer.locator("[data-statement]")
+            expect(panel.get_by_label("Statement of", exact=True)).to_have_value("Alex Example")
+            panel.get_by_label("Statement, in the witness's own words (first person)").fill(WORDS)
+            panel.get_by_label("The witness cannot read", exact=False).check()
+            _saved(officer)
+            panel.get_by_role("button", name="Ask the witness to confirm").click()
+            expect(panel.locator("[data-versions]")).to_contain_text("Version 1")
+
+            confirm = caller.locator("[data-confirm-form]")
+            expect(confirm).to_be_visible(timeout=10000)
+            caller.locator("#confirm-declared").check()
+            caller.get_by_label("Your full name").fill("Alex Example")
+            _sign_with_a_finger(caller)
+            confirm.get_by_role("button", name="Sign").click()
+            expect(caller.get_by_text("Thank you — signed")).to_be_visible(timeout=10000)
+
+            read_over = panel.locator("[data-read-over]")
+            expect(read_over).to_be_visible(timeout=10000)
+            expect(panel.locator("[data-countersign]")).to_be_hidden()
+            expect(read_over).to_contain_text("have read the above statement to Alex Example")
+            read_over.get_by_role("button", name="Sign read-over").click()
+            expect(panel.locator("[data-statement-error]")).to_contain_text("must sign in the box")
+            panel.get_by_label("Full name of the person who read it").fill("Sam Reader")
+            _draw_with_a_mouse(officer, "read-over")
+            officer.screenshot(path=str(SCREENSHOTS / "statement_read_over.png"), full_page=True)
+            read_over.get_by_role("button", name="Sign read-over").click()
+            expect(panel.locator("[data-versions]")).to_contain_text(
+                "read-over signed by Sam Reader", timeout=10000
+            )
+
+            countersign = panel.locator("[data-countersign]")
+            expect(countersign).to_be_visible(timeout=10000)
+            panel.get_by_role("button", name="Countersign and seal").click()
+            expect(panel.locator("[data-versions]")).to_contain_text("sealed", timeout=30000)
+            # No copy allowed for this witness: sealed, and the panel says nothing about one.
+            caller.wait_for_timeout(1000)
+            expect(caller.locator("[data-copy]")).to_be_hidden()
+            caller.screenshot(path=str(SCREENSHOTS / "statement_no_copy_phone.png"), full_page=True)
+
+            officer.goto(f"{live_server.url}/statements/{appointment_id}")
+            expect(officer.locator("main")).to_contain_text("Read-over declaration")
+            expect(officer.locator("main")).to_contain_text("Sam Reader")
+    finally:
+        call_browser.close()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests import evidence_corpus as corpus
-from videoresponse.evidence.content import Refused, identify, inspect, safe_display_name
+from videoresponse.evidence.content import Refused, identify, safe_display_name
+from videoresponse.evidence.inspection import inspect
 
 MAX_PIXELS = 100_000_000
 
@@ -129,3 +130,67 @@ def test_an_empty_file_is_refused() -> None:
 )
 def test_display_names_lose_paths_and_control_characters(name: str, shown: str) -> None:
     assert safe_display_name(name) == shown
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (corpus.pdf_with_escaped_javascript(), "JavaScript"),
+        (corpus.pdf_with_javascript_in_an_object_stream(), "JavaScript"),
+        (corpus.with_zip_appended(corpus.jpeg()), "attached after its end"),
+        (corpus.with_zip_appended(corpus.png()), "attached after its end"),
+        (corpus.with_zip_appended(corpus.gif()), "attached after its end"),
+        (corpus.with_zip_appended(corpus.mp4()), "attached after its end"),
+        (corpus.with_zip_appended(corpus.mp3()), "attached after its end"),
+        (corpus.with_zip_appended(corpus.motion_photo()), "attached after its end"),
+        (corpus.jpeg() + b"Rar!\x1a\x07\x00" + b"\0" * 40, "attached after its end"),
+        (corpus.mp4() + b"\x00\x00\x00\x10free<script>x", "web page code"),
+        (corpus.mp3()[:800] + b"<?php system($_GET[1]); ?>" + corpus.mp3()[800:], "web page code"),
+        (corpus.docx_with_external_template(), "links to something outside it"),
+        (corpus.docx_with_macro_workbook(), "macros"),
+    ],
+    ids=[
+        "pdf-hex-escaped-name",
+        "pdf-object-stream",
+        "jpeg+zip",
+        "png+zip",
+        "gif+zip",
+        "mp4+zip",
+        "mp3+zip",
+        "motion-photo+zip",
+        "jpeg+rar",
+        "video-with-script",
+        "audio-with-php",
+        "docx-external-template",
+        "docx-macro-workbook",
+    ],
+)
+def test_what_a_byte_search_missed_is_refused(body: bytes, reason: str) -> None:
+    with pytest.raises(Refused, match=reason):
+        check(body)
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        (corpus.motion_photo(), "jpeg"),
+        (corpus.motion_photo(b"MotionPhoto_Data"), "jpeg"),
+        (corpus.jpeg_of_size(4000), "jpeg"),
+        (corpus.gif(), "gif"),
+        (corpus.mp3(), "mp3"),
+        (corpus.pdf_with_a_link(), "pdf"),
+        (corpus.docx_with_a_hyperlink(), "docx"),
+    ],
+    ids=["motion-photo", "samsung-marker", "padded-jpeg", "gif", "mp3", "pdf-link", "docx-link"],
+)
+def test_what_real_phones_and_offices_make_is_still_accepted(body: bytes, kind: str) -> None:
+    assert check(body) == kind
+
+
+def test_a_pdf_too_large_to_parse_is_refused_with_the_reason() -> None:
+    from videoresponse.evidence.inspection import _held
+
+    body = corpus.pdf(b"x" * 1000)
+    with pytest.raises(Refused, match="too large for us to check"):
+        _held(iter([body[:600], body[600:]]), "PDF", limit=1000)
+    assert _held(iter([body]), "PDF", limit=len(body)).getvalue() == body

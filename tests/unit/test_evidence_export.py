@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import warnings
 import zipfile
 from datetime import timedelta
 from pathlib import Path
@@ -122,7 +123,8 @@ def rewrite(bundle: bytes, change: dict[str, bytes | None]) -> bytes:
 def check(tmp_path: Path, bundle: bytes) -> tuple[int, list[str]]:
     path = tmp_path / "bundle.zip"
     path.write_bytes(bundle)
-    return verify_bundle(path)
+    result = verify_bundle(path)
+    return result.files, result.problems
 
 
 def test_the_bundle_holds_statements_originals_continuity_and_a_manifest(
@@ -224,7 +226,7 @@ def test_verify_names_missing_extra_and_inconsistent_files(
     )[1]
     assert problems == [
         f"{name}: the manifest's SHA-256 differs from the one recorded on arrival "
-        f"in continuity/item-{png_id}.json"
+        f"(the 'hashed' event in continuity/item-{png_id}.json)"
     ]
 
 
@@ -236,6 +238,15 @@ def test_the_command_line_check(
     good.write_bytes(export(db, settings, case))
     result = runner.invoke(app, ["evidence", "verify", str(good)])
     assert result.exit_code == 0 and "All 5 files match." in result.output
+    with zipfile.ZipFile(good) as archive:
+        manifest_sha256 = hashlib.sha256(archive.read("manifest.json")).hexdigest()
+    assert f"Manifest SHA-256: {manifest_sha256}" in result.output
+    expected = runner.invoke(
+        app, ["evidence", "verify", str(good), "--expect-manifest", manifest_sha256]
+    )
+    assert expected.exit_code == 0, expected.output
+    other = runner.invoke(app, ["evidence", "verify", str(good), "--expect-manifest", "ab" * 32])
+    assert other.exit_code == 1 and "another bundle, or it was changed" in other.output
     name = f"evidence/item-{case.items['jpeg']}.jpg"
     bad = tmp_path / "bad.zip"
     bad.write_bytes(rewrite(good.read_bytes(), {name: b"\xff\xd8\xff not the photo"}))
@@ -265,3 +276,71 @@ def test_only_those_who_may_see_the_case_may_export_it(
     assert export(db, settings, case, by=make_staff(db, Role.SUPERVISOR))
     with pytest.raises(EvidenceRuleError):
         build_bundle(db, settings, case.incident_id, case.officer, "because", io.BytesIO())
+
+
+def test_verify_compares_the_manifest_with_the_hash_recorded_at_export(
+    db: Database, settings: Settings, case: Case, tmp_path: Path
+) -> None:
+    bundle = export(db, settings, case)
+    with db.sessions() as session:
+        [entry] = session.scalars(
+            select(AuditEntry).where(AuditEntry.event == "evidence.bundle_exported")
+        ).all()
+    recorded = json.loads(entry.detail)["manifest_sha256"]
+    path = tmp_path / "bundle.zip"
+    path.write_bytes(bundle)
+    result = verify_bundle(path, expect_manifest=recorded)
+    assert (result.problems, result.manifest_sha256) == ([], recorded)
+    # A bundle consistent with itself but not the one exported: files and manifest redone.
+    with zipfile.ZipFile(io.BytesIO(bundle)) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    manifest["recipient"] = "someone else"
+    path.write_bytes(rewrite(bundle, {"manifest.json": json.dumps(manifest).encode()}))
+    [problem] = verify_bundle(path, expect_manifest=recorded).problems
+    assert problem.startswith("manifest.json: SHA-256 ") and recorded in problem
+
+
+def test_verify_flags_duplicate_and_unsafe_member_names(
+    db: Database, settings: Settings, case: Case, tmp_path: Path
+) -> None:
+    bundle = export(db, settings, case)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(bundle)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info.filename))
+        first = source.namelist()[1]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # zipfile warns of the duplicate: that is the point
+            target.writestr(first, b"a second copy")
+        target.writestr("../outside.txt", b"x")
+        target.writestr("evidence\\back.txt", b"x")
+    path = tmp_path / "bundle.zip"
+    path.write_bytes(out.getvalue())
+    problems = verify_bundle(path).problems
+    assert f"{first}: the bundle holds it more than once" in problems
+    assert any(p.startswith("'../outside.txt': the bundle holds an unsafe name") for p in problems)
+    assert any("back.txt': the bundle holds an unsafe name" in p for p in problems)
+
+
+def test_verify_checks_the_append_only_hashed_event_not_the_items_own_field(
+    db: Database, settings: Settings, case: Case, tmp_path: Path
+) -> None:
+    bundle = export(db, settings, case)
+    png_id = case.items["png"]
+    record_name = f"continuity/item-{png_id}.json"
+    with zipfile.ZipFile(io.BytesIO(bundle)) as archive:
+        record = json.loads(archive.read(record_name))
+        manifest = json.loads(archive.read("manifest.json"))
+    # The field agrees with the manifest, the arrival event does not: still a problem.
+    for event in record["events"]:
+        if event["event"] == "hashed":
+            event["detail"]["sha256"] = "0" * 64
+    changed = json.dumps(record).encode()
+    for entry in manifest["files"]:
+        if entry["path"] == record_name:
+            entry["sha256"], entry["size"] = hashlib.sha256(changed).hexdigest(), len(changed)
+    problems = check(
+        tmp_path,
+        rewrite(bundle, {record_name: changed, "manifest.json": json.dumps(manifest).encode()}),
+    )[1]
+    assert len(problems) == 1 and "the 'hashed' event" in problems[0]

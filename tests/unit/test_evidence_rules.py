@@ -11,7 +11,10 @@ from videoresponse.evidence.rules import EvidenceRuleError, ItemState, Space
 
 
 def test_an_item_arrives_then_is_decided_and_a_decision_can_be_revisited_with_a_reason() -> None:
-    assert rules.move(ItemState.RECEIVING, ItemState.RECEIVED) is ItemState.RECEIVED
+    assert rules.move(ItemState.RECEIVING, ItemState.CHECKING) is ItemState.CHECKING
+    assert rules.move(ItemState.CHECKING, ItemState.RECEIVED) is ItemState.RECEIVED
+    with pytest.raises(EvidenceRuleError):
+        rules.move(ItemState.RECEIVING, ItemState.RECEIVED)  # only through one claim
     assert rules.decision(ItemState.RECEIVED, ItemState.ACCEPTED, "") == (ItemState.ACCEPTED, "")
     with pytest.raises(EvidenceRuleError, match="changing the decision"):
         rules.decision(ItemState.DECLINED, ItemState.ACCEPTED, "  ")

@@ -204,7 +204,8 @@ def test_a_changed_staged_segment_is_detected(staging: Staging, tmp_path: Path) 
 
 def test_refused_inputs_leave_nothing_behind(tmp_path: Path, keyring: Keyring) -> None:
     from tests import evidence_corpus as corpus
-    from videoresponse.evidence.content import Refused, identify, inspect
+    from videoresponse.evidence.content import Refused, identify
+    from videoresponse.evidence.inspection import inspect
 
     staging = Staging(tmp_path / "evidence" / "staging", keyring, SEGMENT)
     for number, bad in enumerate(corpus.bad_inputs()):

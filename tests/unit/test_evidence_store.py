@@ -100,10 +100,12 @@ def test_an_object_swapped_for_another_is_not_accepted_as_genuine(
     write_object(store, KEY, [b"the real photo"], keyring)
     other = "obj_fedcba9876543210"
     write_object(store, other, [b"a different photo"], keyring)
-    # Swapping whole objects keeps each one valid: the SHA-256 recorded at arrival catches it.
+    # Each object's header names the key it was sealed for: a whole object swapped in
+    # for another fails before a byte is given out (objects of format version 1 are still
+    # caught by the arrival hash, checked as they stream: see reading.checked).
     stored_path(store).write_bytes(stored_path(store, other).read_bytes())
-    read = b"".join(read_plaintext(store, KEY, keyring))
-    assert hashlib.sha256(read).hexdigest() != hashlib.sha256(b"the real photo").hexdigest()
+    with pytest.raises(Tampered, match="belongs to another item"):
+        b"".join(read_plaintext(store, KEY, keyring))
 
 
 def test_missing_objects_and_deletes(keyring: Keyring, store: FilesystemStore) -> None:

@@ -499,8 +499,41 @@ def test_every_view_and_change_is_audited_with_ids_only(
         ("risk.outcome_recorded", "collection"),
         ("risk.list_viewed", "consultation"),
     ]
-    outcome = json.loads(entries[3].detail)
-    assert outcome["incidents_counted"] == [case.incident_id]
-    assert outcome["marac_reasons"] == ["visible_high_risk"]
-    for private in ("brother", "school", "Safety plan", "Alex", "yes"):
+    assert json.loads(entries[3].detail) == {"appointment": case.appointment_id}
+    for private in ("brother", "school", "Safety plan", "Alex", "yes", "high"):
         assert private not in text
+
+
+def test_recording_an_outcome_audits_ids_only_never_the_outcome(
+    db: Database, settings: Settings
+) -> None:
+    """The audit log is append-only and retention cannot erase it: the level, the MARAC
+    reasons, the referral and the person's other incidents stay in the assessment row."""
+    officer, handler = make_staff(db), make_staff(db, Role.CALL_HANDLER)
+    case = _case(db, officer, handler)
+    for days_ago in (40, 200):
+        _earlier_incident(db, case, days_ago=days_ago)
+    made = _start(db, case)
+    _answer(db, case, made, risk_answers(11))
+    _judge(db, settings, case, made, RiskLevel.HIGH, "Threats to kill")
+    _outcome(db, settings, case, made)
+    assert _row(db, made).marac_reasons == ["professional_judgement", "potential_escalation"]
+
+    with db.transaction() as session:
+        entries = session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.event.in_(
+                    ["risk.answers_saved", "risk.judgement_recorded", "risk.outcome_recorded"]
+                )
+            )
+        ).all()
+        details = {e.event: (e.object_type, e.object_id, json.loads(e.detail)) for e in entries}
+    ids_only = ("risk_assessment", str(made), {"appointment": case.appointment_id})
+    assert details == {
+        "risk.answers_saved": ids_only,
+        "risk.judgement_recorded": ids_only,
+        "risk.outcome_recorded": ids_only,
+    }
+    text = " ".join(e.detail for e in entries)
+    for outcome in ("high", "medium", "standard", "escalation", "judgement", "referral"):
+        assert outcome not in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -36,6 +37,7 @@ from videoresponse.statements.seal import (
     SealConfigurationError,
     Sealer,
     SealingError,
+    cached_sealer,
     check_seal,
     load_sealer,
     make_self_signed_p12,
@@ -363,3 +365,24 @@ def test_an_unreachable_timestamp_authority_fails_sealing_plainly(
 
     with pytest.raises(SealingError, match=re.escape(f"authority at {url} did not answer")):
         sealer.seal(statement_pdf, reason=REASON)
+
+
+def test_the_sealer_is_loaded_once_per_process_until_its_file_or_settings_change(
+    tmp_path: Path, force_p12: Path
+) -> None:
+    copy = tmp_path / "force.p12"
+    copy.write_bytes(force_p12.read_bytes())
+    settings = make_settings(
+        tmp_path, seal_certificate_path=str(copy), seal_certificate_password="s3cret pass"
+    )
+    first = cached_sealer(settings)
+    assert cached_sealer(settings) is first
+    assert not first.development
+
+    stat = copy.stat()
+    os.utime(copy, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    replaced = cached_sealer(settings)
+    assert replaced is not first and cached_sealer(settings) is replaced
+
+    development = cached_sealer(make_settings(tmp_path))
+    assert development.development and development is not replaced

@@ -252,7 +252,12 @@ class Connection:
         await self.hub.publish(self.room, to_room(message, audience="admitted", but=self.peer_id))
 
     async def _correction(self, text: str) -> None:
-        """The caller, reading their statement as it is written, asks the officer to change it."""
+        """The caller, reading their statement as it is written, asks the officer to change it.
+
+        Only the witness: an interpreter or supporter must not steer the statement as if the
+        witness had asked."""
+        if self.member.role is not Role.CALLER:
+            raise ProtocolError("Only the witness can ask for a change to their statement.")
         await self._admitted_members()
         message = p.correction(self.member.role, text, utcnow())
         await self.hub.publish(self.room, to_role(Role.OFFICER, message))

@@ -31,7 +31,7 @@ router = APIRouter(include_in_schema=False)
 ACTIVE = sorted(s.value for s in ACTIVE_STATUSES)
 
 
-def _verified_caller(request: Request) -> caller_service.CallerView | None:
+def verified_caller(request: Request) -> caller_service.CallerView | None:
     """The caller (or invited guest) behind this browser, once they have confirmed who they are."""
     settings = app_settings(request)
     token = request.cookies.get(cookie_name(settings.cookie_secure), "")
@@ -54,7 +54,7 @@ def _caller_page(request: Request, template: str, **context: object) -> Response
 @router.get("/appointment/check-devices")
 def check_devices(request: Request, audio: str = "") -> Response:
     """Camera, microphone and connection: works any time before the call, too."""
-    caller = _verified_caller(request)
+    caller = verified_caller(request)
     if caller is None:
         return _caller_page(request, "caller/unusable.html")
     return _caller_page(
@@ -68,7 +68,7 @@ def check_devices(request: Request, audio: str = "") -> Response:
 @router.get("/appointment/call")
 def caller_call(request: Request, audio: str = "") -> Response:
     """The waiting room, then the call: only in the join window, after the identity check."""
-    caller = _verified_caller(request)
+    caller = verified_caller(request)
     if caller is None or not caller.can_join(utcnow()) or caller.starts_at is None:
         return RedirectResponse("/appointment", status_code=303)
     settings = app_settings(request)

@@ -13,6 +13,7 @@ from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, FileSystemLoader
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -91,6 +92,60 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+# A request body larger than this is refused before any route reads it: otherwise anyone
+# could make the server parse (and hold) a body of any size before a session is checked.
+MAX_BODY_BYTES = 1024 * 1024
+# Still frames from the call are bigger; tus uploads are bounded by their route, which
+# checks Upload-Length against the file limit and the appointment's quota.
+MAX_STILL_FRAME_BYTES = 20 * 1024 * 1024
+UNBOUNDED_BODY_PREFIXES = ("/tus/",)
+
+
+class TooLarge(HTTPException):
+    def __init__(self) -> None:
+        super().__init__(413, "What was sent is too large.")
+
+
+def body_limit(path: str) -> int | None:
+    if path.startswith(UNBOUNDED_BODY_PREFIXES):
+        return None
+    if path.endswith("/still-frames"):
+        return MAX_STILL_FRAME_BYTES
+    return MAX_BODY_BYTES
+
+
+class BodyLimit:
+    """Refuses a body over body_limit(path): by Content-Length at once, else as it arrives."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limit = body_limit(scope["path"]) if scope["type"] == "http" else None
+        if limit is None:
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length", b"0")
+        if not declared.isdigit() or int(declared) > limit:
+            refusal = (
+                (413, TooLarge().detail) if declared.isdigit() else (400, "Bad Content-Length.")
+            )
+            await JSONResponse({"detail": refusal[1]}, status_code=refusal[0])(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise TooLarge()
+            return message
+
+        await self.app(scope, counted, send)
 
 
 class CompressStatic:
@@ -219,7 +274,8 @@ def wants_html(request: Request) -> bool:
 
 async def http_error(request: Request, exc: Exception) -> HTMLResponse | JSONResponse:
     """A person reads the message: a page for browsers, JSON with `detail` for machines."""
-    assert isinstance(exc, HTTPException)
+    # Starlette's own (an unknown address) as well as FastAPI's, which extends it.
+    assert isinstance(exc, StarletteHTTPException)
     response: HTMLResponse | JSONResponse
     if wants_html(request):
         response = render(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import secrets
+from collections.abc import Iterator
 from typing import Any
 
 from PIL import Image, ImageOps
@@ -22,20 +23,42 @@ from videoresponse.evidence.service import Vault
 from videoresponse.evidence.store import read_plaintext, write_object
 
 LABEL = "Copy without location data"
+# The largest photo file copied here: a phone's photo is a few megabytes, a RAW-sized
+# PNG perhaps tens; anything larger is decoded elsewhere, not in a web worker's memory.
+MAX_COPY_BYTES = 64 * 1024 * 1024
+TOO_BIG_TO_COPY = (
+    f"This photo is larger than {MAX_COPY_BYTES // (1024 * 1024)} MB, too large to copy "
+    "here. Download the original and make the copy with the force's imaging tools."
+)
 # Formats Pillow writes back without carrying metadata over unless asked to.
 _OUTPUT = {"image/jpeg": ("JPEG", "jpg", "image/jpeg"), "image/png": ("PNG", "png", "image/png")}
 
 
+def _read_bounded(chunks: Iterator[bytes]) -> bytes:
+    held = io.BytesIO()
+    for chunk in chunks:
+        if held.tell() + len(chunk) > MAX_COPY_BYTES:
+            raise EvidenceRuleError(TOO_BIG_TO_COPY)
+        held.write(chunk)
+    return held.getvalue()
+
+
 def strip_metadata(original: bytes, media_type: str, max_pixels: int) -> tuple[bytes, str, str]:
     """The image's pixels only, upright as it was shown: (bytes, extension, media type)."""
-    Image.MAX_IMAGE_PIXELS = max_pixels
     with Image.open(io.BytesIO(original)) as image:
+        width, height = image.size
+        if width * height > max_pixels:
+            raise Image.DecompressionBombError(f"{width} x {height} pixels")
         # Orientation lives in EXIF: apply it to the pixels before the EXIF goes.
         upright = ImageOps.exif_transpose(image)
         if upright.mode not in {"RGB", "RGBA", "L", "LA"}:
             upright = upright.convert("RGBA")
-        # Rebuilt from raw pixels: nothing of the file's metadata (info, EXIF, XMP) comes along.
-        pixels = Image.frombytes(upright.mode, upright.size, upright.tobytes())
+        # A copy with its metadata cleared, and saved without exif=/icc_profile=/pnginfo=:
+        # nothing of the file's metadata (info, EXIF, XMP) comes along, and the pixels are
+        # not held twice (as raw bytes and again as an image).
+        pixels = upright.copy()
+        pixels.info.clear()
+        pixels.getexif().clear()
     form, extension, out_type = _OUTPUT.get(media_type, ("PNG", "png", "image/png"))
     if form == "JPEG" and pixels.mode not in {"RGB", "L"}:
         pixels = pixels.convert("RGB")
@@ -56,8 +79,11 @@ def copy_without_location(
         raise EvidenceRuleError("Nothing of a refused upload was kept.")
     with db.sessions() as session:
         original_key = session.get_one(EvidenceItem, item_id).storage_key
-    # A photo is bounded by the pixel limit the upload already passed; decoding needs it whole.
-    original = b"".join(read_plaintext(vault.store, original_key, vault.keyring))
+    # Decoding needs the file whole, so only a bounded one is read (the pixel limit bounds
+    # the decoded picture, this bounds the file).
+    if int(record.item["size"]) > MAX_COPY_BYTES:
+        raise EvidenceRuleError(TOO_BIG_TO_COPY)
+    original = _read_bounded(read_plaintext(vault.store, original_key, vault.keyring))
     try:
         copy, extension, media_type = strip_metadata(
             original, str(record.item["media_type"]), settings.evidence_max_pixels

@@ -2,13 +2,18 @@
 
     header   magic "VREVID\\0" + version (8) | segment size (4) | key id length (1) | key id
              | wrapped data key length (1) | data key wrapped by the master key (RFC 3394)
+             | version 2 only: binding length (1) | binding (the object's storage key)
     segment  nonce (12) | ciphertext | tag (16)     each holds `segment size` plaintext bytes,
                                                     except the last, which holds 0..size
 
 Each segment's associated data is SHA-256(header) || index (8) || last flag (1), so a segment
 moved to another place or another object, a segment removed, the end cut off at a segment
-boundary, or anything appended all fail to decrypt. Segments are independent, so both writing
-(as bytes arrive) and reading (as they are sent) stream with one segment in memory.
+boundary, or anything appended all fail to decrypt. Version 2 headers also name the storage
+key the object was sealed for, so a whole object copied over another item's (a swap in the
+bucket) fails too: the reader says which key it expects. Version 1 objects (sealed before
+the binding existed) are still read; their item is checked by hash as they stream.
+Segments are independent, so both writing (as bytes arrive) and reading (as they are sent)
+stream with one segment in memory.
 
 Nonces are random per segment rather than a counter: staging may seal the same segment index
 twice (a request that was abandoned, then sent again with other bytes), and a counter would
@@ -29,7 +34,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from videoresponse.evidence.keys import Keyring, MasterKeyError
 
-MAGIC = b"VREVID\x00\x01"
+MAGIC_V1 = b"VREVID\x00\x01"
+MAGIC = b"VREVID\x00\x02"
 NONCE = 12
 TAG = 16
 OVERHEAD = NONCE + TAG
@@ -52,25 +58,30 @@ class Header:
     segment_size: int
     key_id: str
     wrapped_key: bytes
+    # The storage key the object was sealed for ("" in a version 1 header).
+    binding: str = ""
 
     def encode(self) -> bytes:
         key_id = self.key_id.encode("ascii")
+        binding = self.binding.encode("ascii")
         return (
-            MAGIC
+            (MAGIC if binding else MAGIC_V1)
             + struct.pack(">IB", self.segment_size, len(key_id))
             + key_id
             + struct.pack(">B", len(self.wrapped_key))
             + self.wrapped_key
+            + (struct.pack(">B", len(binding)) + binding if binding else b"")
         )
 
     @classmethod
     def parse(cls, data: bytes | bytearray) -> tuple[Header, int] | None:
         """The header at the start of `data` and its length, or None if more bytes are needed."""
+        start = bytes(data[: len(MAGIC)])
         if len(data) < len(MAGIC) + 5:
-            if bytes(data[: len(MAGIC)]) != MAGIC[: len(data)]:
+            if start not in {MAGIC[: len(data)], MAGIC_V1[: len(data)]}:
                 raise Tampered("This is not a sealed evidence file.")
             return None
-        if bytes(data[: len(MAGIC)]) != MAGIC:
+        if start not in {MAGIC, MAGIC_V1}:
             raise Tampered("This is not a sealed evidence file, or its start was changed.")
         at = len(MAGIC)
         segment_size, id_length = struct.unpack_from(">IB", data, at)
@@ -83,15 +94,29 @@ class Header:
         at += 1
         if len(data) < at + wrapped_length:
             return None
+        wrapped = bytes(data[at : at + wrapped_length])
+        at += wrapped_length
+        binding = b""
+        if start == MAGIC:
+            if len(data) < at + 1:
+                return None
+            (binding_length,) = struct.unpack_from(">B", data, at)
+            if len(data) < at + 1 + binding_length:
+                return None
+            binding = bytes(data[at + 1 : at + 1 + binding_length])
+            at += 1 + binding_length
         if not MIN_SEGMENT <= segment_size <= MAX_SEGMENT:
             raise Tampered("The sealed file's header was changed (impossible segment size).")
         try:
-            key_text = key_id.decode("ascii")
+            key_text, binding_text = key_id.decode("ascii"), binding.decode("ascii")
         except UnicodeDecodeError:
             raise Tampered("The sealed file's header was changed (key id).") from None
-        return cls(segment_size, key_text, bytes(data[at : at + wrapped_length])), (
-            at + wrapped_length
-        )
+        return cls(segment_size, key_text, wrapped, binding_text), at
+
+    def check_binding(self, expected: str | None) -> None:
+        """A version 2 object read as another item's (its storage key differs) is refused."""
+        if expected is not None and self.binding and self.binding != expected:
+            raise Tampered("The stored file belongs to another item: it was swapped.")
 
 
 class SegmentCipher:
@@ -104,9 +129,11 @@ class SegmentCipher:
         self._bound = hashlib.sha256(self.header_bytes).digest()
 
     @classmethod
-    def new(cls, keyring: Keyring, segment_size: int = DEFAULT_SEGMENT) -> SegmentCipher:
+    def new(
+        cls, keyring: Keyring, segment_size: int = DEFAULT_SEGMENT, binding: str = ""
+    ) -> SegmentCipher:
         data_key, wrapped = keyring.new_data_key()
-        return cls(data_key, Header(segment_size, keyring.key_id, wrapped))
+        return cls(data_key, Header(segment_size, keyring.key_id, wrapped, binding))
 
     @classmethod
     def for_header(cls, header: Header, keyring: Keyring) -> SegmentCipher:
@@ -152,10 +179,11 @@ class SegmentCipher:
             raise Tampered("An upload's stored state was changed or damaged.") from None
 
 
-def decrypt(raw: Iterable[bytes], keyring: Keyring) -> Iterator[bytes]:
+def decrypt(raw: Iterable[bytes], keyring: Keyring, binding: str | None = None) -> Iterator[bytes]:
     """The plaintext of a sealed object, one segment at a time, each checked before it is
-    given out. Raises Tampered on any change, reordering, truncation or extension; bytes
-    already given out were genuine, but a reader must not trust the whole until the end."""
+    given out. Raises Tampered on any change, reordering, truncation or extension, or when
+    the object was sealed for another storage key than `binding`; bytes already given out
+    were genuine, but a reader must not trust the whole until the end."""
     buffer = bytearray()
     chunks = iter(raw)
     cipher: SegmentCipher | None = None
@@ -164,6 +192,7 @@ def decrypt(raw: Iterable[bytes], keyring: Keyring) -> Iterator[bytes]:
         parsed = Header.parse(buffer)
         if parsed is not None:
             header, length = parsed
+            header.check_binding(binding)
             cipher = SegmentCipher.for_header(header, keyring)
             del buffer[:length]
             break
@@ -192,8 +221,10 @@ def decrypt(raw: Iterable[bytes], keyring: Keyring) -> Iterator[bytes]:
 class Encryptor:
     """Seals plaintext as it arrives: feed() returns the sealed bytes ready so far."""
 
-    def __init__(self, keyring: Keyring, segment_size: int = DEFAULT_SEGMENT) -> None:
-        self.cipher = SegmentCipher.new(keyring, segment_size)
+    def __init__(
+        self, keyring: Keyring, segment_size: int = DEFAULT_SEGMENT, binding: str = ""
+    ) -> None:
+        self.cipher = SegmentCipher.new(keyring, segment_size, binding)
         self._pending = bytearray()
         self._index = 0
         self.sha256 = hashlib.sha256()
@@ -224,9 +255,12 @@ class Encryptor:
 
 
 def encrypt(
-    chunks: Iterable[bytes], keyring: Keyring, segment_size: int = DEFAULT_SEGMENT
+    chunks: Iterable[bytes],
+    keyring: Keyring,
+    segment_size: int = DEFAULT_SEGMENT,
+    binding: str = "",
 ) -> Iterator[bytes]:
-    encryptor = Encryptor(keyring, segment_size)
+    encryptor = Encryptor(keyring, segment_size, binding)
     yield encryptor.start()
     for chunk in chunks:
         sealed = encryptor.feed(chunk)

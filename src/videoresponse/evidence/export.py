@@ -19,7 +19,7 @@ import hashlib
 import json
 import secrets
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -31,11 +31,13 @@ from videoresponse.booking.models import Appointment
 from videoresponse.config import Settings
 from videoresponse.core import audit
 from videoresponse.core.audit import Action
+from videoresponse.core.auth.rules import Role
 from videoresponse.core.auth.service import StaffMember
 from videoresponse.core.db import Database, utcnow
 from videoresponse.evidence import rules
 from videoresponse.evidence.keys import Keyring
 from videoresponse.evidence.models import ContinuityEntry, EvidenceItem
+from videoresponse.evidence.reading import arrival_sha256
 from videoresponse.evidence.rules import ContinuityEvent, ItemState
 from videoresponse.evidence.service import Forbidden, NotFound, record_event
 from videoresponse.evidence.store import make_store, read_plaintext
@@ -76,9 +78,11 @@ def build_bundle(
     out: IO[bytes],
     *,
     recipient: str = "",
+    announce: Callable[[Bundle], None] | None = None,
 ) -> Bundle:
     """Writes the case's bundle to `out` (need not be seekable: an HTTP response will do).
-    The disclosure is recorded (continuity of every item, the audit log) before writing."""
+    The disclosure is recorded (continuity of every item, the audit log) before writing;
+    `announce` hears the bundle's id and manifest hash then, before the first byte."""
     cleaned = rules.justification(why)
     to = rules.clean_text(recipient)[:200]
     statements = sealed_statements(db, incident_id)
@@ -105,7 +109,7 @@ def build_bundle(
         ).all()
         involved = {item.appointment_id for item in items} | {s.appointment_id for s in statements}
         # The bundle is the whole case: only someone who may see all of it may disclose it.
-        visible = {a for a, appointment in appointments.items() if _may_see(by, appointment)}
+        visible = {a for a, appointment in appointments.items() if _may_export(by, appointment)}
         if not visible or not involved <= visible:
             raise Forbidden()
         for item in items:
@@ -128,7 +132,7 @@ def build_bundle(
             plan.append(
                 _Planned(
                     f"evidence/item-{item.id}.{item.extension or 'bin'}",
-                    item.sha256,
+                    arrival_sha256(session, item),
                     item.size or 0,
                     None,
                     item.storage_key,
@@ -152,14 +156,17 @@ def build_bundle(
                 "manifest_sha256": manifest_sha256,
             },
         )
+    bundle = Bundle(bundle_id, len(plan), manifest_sha256)
+    if announce is not None:
+        announce(bundle)
     _write(out, settings, manifest, plan, made_at)
-    return Bundle(bundle_id, len(plan), manifest_sha256)
+    return bundle
 
 
-def _may_see(member: StaffMember, appointment: Appointment) -> bool:
-    from videoresponse.evidence.service import may_see_appointment
-
-    return may_see_appointment(member, appointment)
+def _may_export(member: StaffMember, appointment: Appointment) -> bool:
+    """Disclosure is for supervisors and the case's own officers (not administrators,
+    who run the service but are not part of the investigation)."""
+    return member.role is Role.SUPERVISOR or appointment.officer_id == member.id
 
 
 def _continuity(session: Any, item: EvidenceItem) -> bytes:
@@ -262,21 +269,40 @@ def _write(
                 )
 
 
-def verify_bundle(path: Path) -> tuple[int, list[str]]:
-    """(files listed in the manifest, problems); each problem names a file, in plain words."""
+@dataclass(frozen=True)
+class Verified:
+    files: int  # listed in the manifest
+    problems: list[str]  # each names a file, in plain words
+    manifest_sha256: str  # to compare with the value the export recorded (audit log, page)
+
+
+def verify_bundle(path: Path, expect_manifest: str | None = None) -> Verified:
+    """Every file against the manifest, and the manifest itself against the SHA-256 the
+    export recorded (`expect_manifest`): without that, a bundle is only checked against
+    itself, and a consistent forgery (files and manifest changed together) would pass."""
     problems: list[str] = []
     try:
         bundle = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile) as error:
-        return 0, [f"{path}: not a readable zip ({error})"]
+        return Verified(0, [f"{path}: not a readable zip ({error})"], "")
     with bundle:
+        names = bundle.namelist()
+        problems += _unsafe_names(names)
         try:
-            manifest = json.loads(bundle.read(MANIFEST))
+            raw = bundle.read(MANIFEST)
+            manifest = json.loads(raw)
             files = manifest["files"]
         except (KeyError, ValueError, zipfile.BadZipFile) as error:
-            return 0, [f"{MANIFEST}: missing or unreadable ({error})"]
-        listed = {entry["path"] for entry in files}
-        present = set(bundle.namelist())
+            return Verified(0, [*problems, f"{MANIFEST}: missing or unreadable ({error})"], "")
+        manifest_sha256 = hashlib.sha256(raw).hexdigest()
+        if expect_manifest is not None and manifest_sha256 != expect_manifest.strip().lower():
+            problems.append(
+                f"{MANIFEST}: SHA-256 {manifest_sha256}, but the export recorded "
+                f"{expect_manifest.strip()}: this is another bundle, or it was changed"
+            )
+        listed = [entry["path"] for entry in files]
+        problems += _unsafe_names(listed, "the manifest lists")
+        present = set(names)
         for entry in files:
             name = entry["path"]
             if name not in present:
@@ -293,10 +319,31 @@ def verify_bundle(path: Path) -> tuple[int, list[str]]:
                 )
             elif size != entry["size"]:
                 problems.append(f"{name}: size {size} bytes, manifest says {entry['size']}")
-        for name in sorted(present - listed - {MANIFEST}):
+        for name in sorted(present - set(listed) - {MANIFEST}):
             problems.append(f"{name}: in the bundle but not listed in the manifest")
         problems += _cross_check(bundle, files, present)
-    return len(files), problems
+    return Verified(len(files), problems, manifest_sha256)
+
+
+def _unsafe_names(names: list[str], where: str = "the bundle holds") -> list[str]:
+    """Names a careless unzip would write outside its folder, or twice (the second copy
+    silently replacing the first one checked)."""
+    problems = []
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            problems.append(f"{name}: {where} it more than once")
+        seen.add(name)
+        parts = name.split("/")
+        if (
+            "\\" in name
+            or name.startswith("/")
+            or (len(name) > 1 and name[1] == ":")
+            or ".." in parts
+            or any(ord(c) < 32 for c in name)
+        ):
+            problems.append(f"{name!r}: {where} an unsafe name (a path outside the bundle)")
+    return problems
 
 
 def _member(bundle: zipfile.ZipFile, name: str) -> Iterator[bytes]:
@@ -328,12 +375,21 @@ def _cross_check(
             problems.append(f"{name}: its continuity record {record_name} is missing")
             continue
         try:
-            recorded = json.loads(bundle.read(record_name)).get("sha256")
+            record = json.loads(bundle.read(record_name))
         except (ValueError, zipfile.BadZipFile):
             continue  # reported above as damaged or not matching
-        if recorded != entry["sha256"]:
+        # The "hashed" event is the append-only record of arrival; the item's sha256 field
+        # is a copy that could have been changed since.
+        hashed = [
+            e.get("detail", {}).get("sha256")
+            for e in record.get("events", [])
+            if e.get("event") == ContinuityEvent.HASHED.value
+        ]
+        if not hashed:
+            problems.append(f"{name}: {record_name} has no arrival hash (no 'hashed' event)")
+        elif hashed[0] != entry["sha256"]:
             problems.append(
                 f"{name}: the manifest's SHA-256 differs from the one recorded on arrival "
-                f"in {record_name}"
+                f"(the 'hashed' event in {record_name})"
             )
     return problems

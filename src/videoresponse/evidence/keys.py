@@ -26,6 +26,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 KEY_BYTES = 32
+NO_KEY_IN_PRODUCTION = (
+    "Evidence cannot be received: VIDEORESPONSE_EVIDENCE_MASTER_KEY is not set. A service "
+    "on an https:// address never uses the development key kept beside the evidence "
+    "(see docs/DEPLOYMENT.md, 'Evidence: master key')."
+)
 
 
 class MasterKeyError(Exception):
@@ -49,6 +54,8 @@ class Keyring:
         configured = settings.evidence_master_key.get_secret_value().strip()
         if configured:
             return cls([_decode(part) for part in configured.split(",") if part.strip()])
+        if is_production(settings):
+            raise MasterKeyError(NO_KEY_IN_PRODUCTION)
         return cls([_development_key(settings.data_dir / "evidence" / "master.key")])
 
     def new_data_key(self) -> tuple[bytes, bytes]:
@@ -71,6 +78,12 @@ class Keyring:
             ) from None
 
 
+def is_production(settings: Settings) -> bool:
+    """Served to the public over HTTPS with Secure cookies: a real deployment, where a key
+    kept beside the evidence (the development key) would defeat the encryption."""
+    return settings.cookie_secure and settings.public_base_url.lower().startswith("https://")
+
+
 def key_id_of(master: bytes) -> str:
     """Names a master key without revealing it, so an object says which key it needs."""
     return hashlib.sha256(b"videoresponse evidence master key\0" + master).hexdigest()[:16]
@@ -84,8 +97,10 @@ def _decode(text: str) -> bytes:
 
 
 def _development_key(path: Path) -> bytes:
+    # The folder holds the key and, below it, every upload and object: its owner only.
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.parent.chmod(0o700)
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
         try:
             # O_EXCL: two processes starting together must not each make (and use) a key.
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

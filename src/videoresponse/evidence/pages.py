@@ -11,16 +11,16 @@ from __future__ import annotations
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Body, Form, HTTPException, Request
+from fastapi import APIRouter, Body, Depends, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from videoresponse.calls.protocol import Role as CallRole
 from videoresponse.calls.routes import tell
-from videoresponse.core.auth.deps import CurrentStaff, VideoOfficer
+from videoresponse.core.auth.deps import CurrentStaff, VideoOfficer, require_recent_sign_in
 from videoresponse.core.auth.service import StaffMember
 from videoresponse.core.web import app_db, app_settings, render
-from videoresponse.evidence import content, derivatives, rules, service
+from videoresponse.evidence import content, derivatives, reading, rules, service, web_export
 from videoresponse.evidence.routes import vault_of
 from videoresponse.evidence.rules import EvidenceRuleError
 from videoresponse.evidence.service import Forbidden, NotFound
@@ -29,6 +29,8 @@ router = APIRouter(include_in_schema=False)
 # A still frame is one picture from a video: a few megabytes at most.
 MAX_STILL_BYTES = 20 * 1024 * 1024
 INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+# Opening an original or copying it for disclosure needs a recent password (ASVS 7.5.3).
+_STEP_UP = Depends(require_recent_sign_in(back="/evidence/{item_id}"))
 
 
 def _refuse(error: Exception) -> HTTPException:
@@ -58,6 +60,7 @@ def _item_page(
             "zone": ZoneInfo(app_settings(request).timezone),
             "errors": errors or {},
             "form": form or {},
+            "manifests": web_export.manifest_hashes(db, record.incident_id),
             "copied": request.query_params.get("copied") == "1",
             "decided": request.query_params.get("decided") == "1",
             "events": {
@@ -71,12 +74,72 @@ def _item_page(
 @router.get("/cases/{incident_id}/evidence")
 def case_evidence(request: Request, incident_id: int, member: CurrentStaff) -> Response:
     """Every item from the case's appointments that this member may see."""
+    return _case_page(request, incident_id, member)
+
+
+def _case_page(
+    request: Request,
+    incident_id: int,
+    member: StaffMember,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    db = app_db(request)
     try:
-        items = service.incident_items(app_db(request), incident_id, member)
+        items = service.incident_items(db, incident_id, member)
     except Forbidden as error:
         raise _refuse(error) from None
-    return render(
-        request, "evidence/case_evidence.html", {"items": items, "incident_id": incident_id}
+    context = {
+        "items": items,
+        "incident_id": incident_id,
+        "appointments": service.case_appointments(db, incident_id, member),
+        "exports": web_export.past_exports(db, incident_id),
+        "zone": ZoneInfo(app_settings(request).timezone),
+        "errors": errors or {},
+        "form": form or {},
+    }
+    return render(request, "evidence/case_evidence.html", context, status_code=status_code)
+
+
+@router.post(
+    "/cases/{incident_id}/evidence/export",
+    dependencies=[Depends(require_recent_sign_in(back="/cases/{incident_id}/evidence"))],
+)
+async def export_case(
+    request: Request,
+    incident_id: int,
+    member: CurrentStaff,
+    why: Annotated[str, Form()] = "",
+    recipient: Annotated[str, Form()] = "",
+) -> Response:
+    """The case bundle (web_export.py): streamed as it is made; a disclosure, recorded."""
+    try:
+        bundle, body = await web_export.start(
+            app_db(request), app_settings(request), incident_id, member, why, recipient
+        )
+    except (EvidenceRuleError, web_export.ExportFailed) as failed:
+        error = failed.error if isinstance(failed, web_export.ExportFailed) else failed
+        if isinstance(error, (Forbidden, NotFound)):
+            raise HTTPException(
+                403, "Only a supervisor or the case's own officers can export its evidence."
+            ) from None
+        if not isinstance(error, EvidenceRuleError):
+            raise error from None
+        form = {"why": why, "recipient": recipient}
+        return await run_in_threadpool(
+            _case_page, request, incident_id, member, {"export": str(error)}, form, 400
+        )
+    name = f"evidence-case-{incident_id}-bundle-{bundle.bundle_id}.zip"
+    return StreamingResponse(
+        body,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+            "X-Manifest-SHA256": bundle.manifest_sha256,
+        },
     )
 
 
@@ -85,7 +148,7 @@ def item_page(request: Request, item_id: int, member: CurrentStaff) -> Response:
     return _item_page(request, item_id, member)
 
 
-@router.post("/evidence/{item_id}/open")
+@router.post("/evidence/{item_id}/open", dependencies=[_STEP_UP])
 def open_item(
     request: Request,
     item_id: int,
@@ -95,7 +158,7 @@ def open_item(
 ) -> Response:
     """View or download the original, as it arrived: the reason is recorded first."""
     try:
-        opened = service.open_original(
+        opened = reading.open_original(
             app_db(request),
             vault_of(request),
             item_id=item_id,
@@ -141,7 +204,7 @@ def decide(
     return RedirectResponse(f"/evidence/{item_id}?decided=1", status_code=303)
 
 
-@router.post("/evidence/{item_id}/copy-without-location")
+@router.post("/evidence/{item_id}/copy-without-location", dependencies=[_STEP_UP])
 def copy_without_location(
     request: Request, item_id: int, member: CurrentStaff, why: Annotated[str, Form()] = ""
 ) -> Response:

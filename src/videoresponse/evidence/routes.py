@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 
 from fastapi import APIRouter, HTTPException, Request
@@ -16,7 +17,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from videoresponse.calls.pages import _verified_caller
+from videoresponse.calls.pages import verified_caller
 from videoresponse.calls.protocol import Role as CallRole
 from videoresponse.calls.routes import tell
 from videoresponse.core.audit import Actor
@@ -27,9 +28,11 @@ from videoresponse.core.auth.service import StaffMember
 from videoresponse.core.db import utcnow
 from videoresponse.core.web import app_db, app_settings
 from videoresponse.evidence import content, service, tus, uploads
-from videoresponse.evidence.rules import EvidenceRuleError, ItemState
+from videoresponse.evidence.keys import MasterKeyError
+from videoresponse.evidence.rules import EvidenceRuleError, ItemState, TooManyArriving
 from videoresponse.evidence.service import HEAD_BYTES, Forbidden, NotFound, Vault
 from videoresponse.evidence.staging import (
+    Appender,
     ChecksumMismatch,
     OffsetMismatch,
     TooLarge,
@@ -42,6 +45,12 @@ router = APIRouter(tags=["evidence"])
 # Without a checksum for the whole request, progress is made durable every few megabytes:
 # a server stopped mid-request then loses at most this much of what the sender sent.
 COMMIT_EVERY = 4 * 1024 * 1024
+# Bytes gathered on the event loop before one write in a thread.
+WRITE_BATCH = 1024 * 1024
+# The slowest a request may send on average once it has had RATE_GRACE_SECONDS.
+MIN_RATE = 8 * 1024
+RATE_GRACE_SECONDS = 60.0
+NOT_READY = "Files cannot be received just now. Please tell the officer on the call."
 GONE = "This upload has stopped. Choose the file again to send it."
 
 
@@ -70,7 +79,7 @@ def _uploader(request: Request) -> Uploader | None:
         member = accounts.current_member(db, token=token, limits=limits)
         if member is not None:
             return Uploader(member, member, None)
-    caller = _verified_caller(request)
+    caller = verified_caller(request)
     if caller is not None and caller.purpose == "join" and caller.can_join(utcnow()):
         return Uploader(caller.actor, None, caller.appointment_id)
     return None
@@ -134,12 +143,18 @@ async def create_upload(request: Request, appointment_id: int) -> Response:
                     filename=metadata.filename,
                     declared_type=metadata.filetype,
                     client_sha256=metadata.sha256,
+                    during_call=who.member is None,
                 )
             )
+        except TooManyArriving as error:
+            raise TusError(429, str(error)) from None
         except EvidenceRuleError as error:
             raise TusError(413, str(error)) from None
         except NotFound:
             raise TusError(404, "This appointment has ended.") from None
+        except MasterKeyError as error:
+            log.error("evidence upload refused: %s", error)
+            raise TusError(503, NOT_READY) from None
     except TusError as error:
         return _answer(error.status, text=error.message)
     await _tell_officer(request, who, upload.upload_id, appointment_id, 0)
@@ -148,20 +163,16 @@ async def create_upload(request: Request, appointment_id: int) -> Response:
 
 @router.head("/tus/uploads/{upload_id}", include_in_schema=False)
 async def upload_offset(request: Request, upload_id: str) -> Response:
-    """Where to resume. An upload whose bytes are all in but not yet recorded (the server
-    stopped in between) is completed here, since the browser will not send again."""
+    """Where to resume. Only reports: it never changes an upload (see append for the retry
+    of a completion that a stopped server left unfinished)."""
     try:
         tus.check_version(request.headers)
-        who, upload = await _who_owns(request, upload_id)
-        if upload.state is not ItemState.RECEIVING:
-            if upload.state in {ItemState.REFUSED, ItemState.WITHDRAWN}:
-                raise TusError(410, GONE)
-            return _answer(
-                200, {"Upload-Offset": str(upload.length), "Upload-Length": str(upload.length)}
-            )
-        offset = await run_in_threadpool(vault_of(request).staging.offset, upload_id)
-        if offset == upload.length:
-            await _complete(request, who, upload)
+        _, upload = await _who_owns(request, upload_id)
+        if upload.state in {ItemState.REFUSED, ItemState.WITHDRAWN}:
+            raise TusError(410, GONE)
+        offset = upload.length
+        if upload.state is ItemState.RECEIVING:
+            offset = await run_in_threadpool(vault_of(request).staging.offset, upload_id)
     except TusError as error:
         return _answer(error.status)
     return _answer(200, {"Upload-Offset": str(offset), "Upload-Length": str(upload.length)})
@@ -169,15 +180,25 @@ async def upload_offset(request: Request, upload_id: str) -> Response:
 
 @router.patch("/tus/uploads/{upload_id}", include_in_schema=False)
 async def append(request: Request, upload_id: str) -> Response:
+    """Appends; the request that delivers the last byte completes the upload. A PATCH of
+    no bytes at offset == length completes one whose bytes are all in but which is not yet
+    recorded (the server stopped in between): our browser code sends it after a HEAD
+    reports the whole length while the file has not been shown as arrived."""
     try:
         tus.check_version(request.headers)
         tus.check_patch_content_type(request.headers)
         offset = tus.upload_offset(request.headers)
         checksum = tus.parse_checksum(request.headers.get("upload-checksum"))
         who, upload = await _who_owns(request, upload_id)
-        if upload.state is not ItemState.RECEIVING:
+        if upload.state not in {ItemState.RECEIVING, ItemState.CHECKING}:
             raise TusError(410, upload.refusal or GONE)
-        new_offset, stalled = await _receive(request, who, upload, offset, checksum)
+        stalled = False
+        if offset == upload.length:
+            if upload.state is ItemState.RECEIVING:
+                await _all_bytes_in(request, upload)
+            new_offset = upload.length
+        else:
+            new_offset, stalled = await _receive(request, who, upload, offset, checksum)
         if new_offset == upload.length:
             await _complete(request, who, upload)
         else:
@@ -191,6 +212,16 @@ async def append(request: Request, upload_id: str) -> Response:
     except TusError as error:
         return _answer(error.status, text=error.message)
     return _answer(204, {"Upload-Offset": str(new_offset)})
+
+
+async def _all_bytes_in(request: Request, upload: uploads.Upload) -> None:
+    """A PATCH of no bytes at the full length is only a completion retry once all are in."""
+    try:
+        staged = await run_in_threadpool(vault_of(request).staging.offset, upload.upload_id)
+    except UploadNotFound:
+        raise TusError(404, GONE) from None
+    if staged != upload.length:
+        raise TusError(409, "This part does not follow on from what arrived. Trying again.")
 
 
 async def _receive(
@@ -218,6 +249,8 @@ async def _receive(
     except UploadNotFound:
         raise TusError(404, GONE) from None
     committed = offset
+    pending = bytearray()
+    started = time.monotonic()
     with appender:
         chunks = request.stream().__aiter__()
         while True:
@@ -231,14 +264,18 @@ async def _receive(
             except ClientDisconnect:
                 cut_off = True
                 break
-            try:
-                appender.write(chunk)
-            except TooLarge:
-                raise TusError(
-                    413, "More was sent than the file's size. Choose the file again."
-                ) from None
-            if checksum is None and not need_head and appender.offset - committed >= COMMIT_EVERY:
-                committed = await run_in_threadpool(appender.commit)
+            pending += chunk
+            if len(pending) >= WRITE_BATCH:
+                await _write(appender, pending)
+                if (
+                    checksum is None
+                    and not need_head
+                    and appender.offset - committed >= COMMIT_EVERY
+                ):
+                    committed = await run_in_threadpool(appender.commit)
+            if _too_slow(appender.offset + len(pending) - offset, started):
+                cut_off = stalled = True
+                break
             if need_head and len(head) < head_size:
                 head += chunk[: head_size - len(head)]
                 if len(head) >= head_size:
@@ -251,6 +288,8 @@ async def _receive(
                         uploads.mark_identified, app_db(request), upload.upload_id, who.actor, found
                     )
                     need_head = False
+        if pending and not refused:
+            await _write(appender, pending)
         if refused:
             new_offset = offset  # leaving without commit: none of it is kept
         elif cut_off and checksum is not None:
@@ -269,6 +308,24 @@ async def _receive(
         await _tell_officer(request, who, upload.upload_id, upload.appointment_id)
         raise TusError(415, refused)
     return new_offset, stalled
+
+
+async def _write(appender: Appender, pending: bytearray) -> None:
+    """Sealing and writing run in the thread pool, a batch at a time: the event loop only
+    gathers bytes, so one upload never holds up the others (or the calls)."""
+    batch = bytes(pending)
+    pending.clear()
+    try:
+        await run_in_threadpool(appender.write, batch)
+    except TooLarge:
+        raise TusError(413, "More was sent than the file's size. Choose the file again.") from None
+
+
+def _too_slow(received: int, started: float) -> bool:
+    """A request that trickles (slower than MIN_RATE after its grace time) is closed, so a
+    sender cannot hold a worker and the upload's lock for ever; what arrived is kept."""
+    elapsed = time.monotonic() - started
+    return elapsed > RATE_GRACE_SECONDS and received < MIN_RATE * elapsed
 
 
 async def _tell_officer(
@@ -292,8 +349,9 @@ async def _tell_officer(
 
 
 async def _complete(request: Request, who: Uploader, upload: uploads.Upload) -> None:
+    """Completes the upload unless another request has it (then this one just reports)."""
     try:
-        await run_in_threadpool(
+        done = await run_in_threadpool(
             uploads.complete,
             app_db(request),
             app_settings(request),
@@ -304,7 +362,8 @@ async def _complete(request: Request, who: Uploader, upload: uploads.Upload) -> 
     except content.Refused as refusal:
         await _tell_officer(request, who, upload.upload_id, upload.appointment_id)
         raise TusError(422, str(refusal)) from None
-    await _tell_officer(request, who, upload.upload_id, upload.appointment_id)
+    if done is not None:
+        await _tell_officer(request, who, upload.upload_id, upload.appointment_id)
 
 
 @router.delete("/tus/uploads/{upload_id}", include_in_schema=False)

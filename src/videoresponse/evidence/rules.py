@@ -14,6 +14,8 @@ from typing import Final
 
 class ItemState(StrEnum):
     RECEIVING = "receiving"
+    # All bytes are in and one request has claimed the checks (content, scan, sealing).
+    CHECKING = "checking"
     RECEIVED = "received"
     ACCEPTED = "accepted"
     DECLINED = "declined"
@@ -47,10 +49,13 @@ class ContinuityEvent(StrEnum):
     DOWNLOADED = "downloaded"
     DERIVATIVE_MADE = "derivative_made"
     EXPORTED = "exported"
+    # An original read back (to view, download or export) did not match its arrival hash.
+    HASH_MISMATCH = "hash_mismatch_on_read"
 
 
 STATE_LABELS: Final = {
     ItemState.RECEIVING: "Arriving",
+    ItemState.CHECKING: "Being checked",
     ItemState.RECEIVED: "Waiting for a decision",
     ItemState.ACCEPTED: "Accepted",
     ItemState.DECLINED: "Declined",
@@ -66,7 +71,9 @@ SCAN_LABELS: Final = {
 }
 
 _MOVES: Final = {
-    ItemState.RECEIVING: frozenset({ItemState.RECEIVED, ItemState.REFUSED, ItemState.WITHDRAWN}),
+    ItemState.RECEIVING: frozenset({ItemState.CHECKING, ItemState.REFUSED, ItemState.WITHDRAWN}),
+    # Back to receiving only when the checks themselves failed (not the file): a retry claims again.
+    ItemState.CHECKING: frozenset({ItemState.RECEIVED, ItemState.REFUSED, ItemState.RECEIVING}),
     ItemState.RECEIVED: frozenset({ItemState.ACCEPTED, ItemState.DECLINED}),
     # A decision can be revisited (accepted by mistake, declined too quickly), with a reason.
     ItemState.ACCEPTED: frozenset({ItemState.DECLINED}),
@@ -76,7 +83,13 @@ _MOVES: Final = {
 }
 # What counts against an appointment's quota: everything kept or on its way.
 HOLDS_SPACE: Final = frozenset(
-    {ItemState.RECEIVING, ItemState.RECEIVED, ItemState.ACCEPTED, ItemState.DECLINED}
+    {
+        ItemState.RECEIVING,
+        ItemState.CHECKING,
+        ItemState.RECEIVED,
+        ItemState.ACCEPTED,
+        ItemState.DECLINED,
+    }
 )
 MIN_JUSTIFICATION: Final = 10
 MAX_JUSTIFICATION: Final = 500
@@ -86,10 +99,29 @@ class EvidenceRuleError(ValueError):
     """Something the rules do not allow; the message is for a person."""
 
 
+class TooManyArriving(EvidenceRuleError):
+    """One sender has MAX_ARRIVING uploads still arriving (each holds staging space)."""
+
+
+# Files one sender may have arriving at once: a phone sends a handful; more is a script.
+MAX_ARRIVING: Final = 10
+
+
+def check_arriving(count: int) -> None:
+    if count >= MAX_ARRIVING:
+        raise TooManyArriving(
+            f"{MAX_ARRIVING} of your files are still arriving. Wait for them to finish, "
+            "or stop some, before sending more."
+        )
+
+
 def move(current: ItemState, to: ItemState) -> ItemState:
     """The next state, or EvidenceRuleError with the reason it cannot be reached."""
     if to not in _MOVES[current]:
-        if current is ItemState.RECEIVING and to in {ItemState.ACCEPTED, ItemState.DECLINED}:
+        if current in {ItemState.RECEIVING, ItemState.CHECKING} and to in {
+            ItemState.ACCEPTED,
+            ItemState.DECLINED,
+        }:
             raise EvidenceRuleError("This file is still arriving. Decide once it has arrived.")
         raise EvidenceRuleError(
             f"This item is {STATE_LABELS[current].lower()}: it cannot be "
@@ -126,6 +158,18 @@ def justification(text: str) -> str:
         )
     if len(cleaned) > MAX_JUSTIFICATION:
         raise EvidenceRuleError(f"Keep the reason to {MAX_JUSTIFICATION} characters or fewer.")
+    return cleaned
+
+
+def recipient(text: str) -> str:
+    """Whom a bundle is disclosed to, as the disclosure record names them."""
+    cleaned = clean_text(text)
+    if len(cleaned) < 3:
+        raise EvidenceRuleError(
+            "Say who the bundle is for, for example: CPS – Crown Court case 123."
+        )
+    if len(cleaned) > 200:
+        raise EvidenceRuleError("Keep the recipient to 200 characters or fewer.")
     return cleaned
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -23,13 +24,13 @@ from videoresponse.core.audit import Action
 from videoresponse.core.auth.rules import Role
 from videoresponse.core.auth.service import StaffMember
 from videoresponse.core.db import Database, utcnow
-from videoresponse.evidence import content, rules
+from videoresponse.evidence import content, inspection, rules
 from videoresponse.evidence.keys import Keyring
 from videoresponse.evidence.models import ContinuityEntry, EvidenceItem
-from videoresponse.evidence.rules import ContinuityEvent, EvidenceRuleError, ItemState, Source
+from videoresponse.evidence.rules import ContinuityEvent, ItemState, Source
 from videoresponse.evidence.scan import Scanner, make_scanner
 from videoresponse.evidence.staging import Staging
-from videoresponse.evidence.store import ObjectStore, make_store, read_plaintext, write_object
+from videoresponse.evidence.store import ObjectStore, make_store, write_object
 
 HEAD_BYTES = 8192
 _ACTIONS = {
@@ -115,9 +116,9 @@ def staff_appointment(db: Database, appointment_id: int, member: StaffMember) ->
         return appointment
 
 
-def _item_for_staff(session: Session, item_id: int, member: StaffMember) -> EvidenceItem:
+def item_for_staff(session: Session, item_id: int, member: StaffMember) -> EvidenceItem:
     item = session.get(EvidenceItem, item_id)
-    if item is None or item.state in {ItemState.RECEIVING, ItemState.WITHDRAWN}:
+    if item is None or item.state in {ItemState.RECEIVING, ItemState.CHECKING, ItemState.WITHDRAWN}:
         raise NotFound()
     if not may_see_appointment(member, session.get_one(Appointment, item.appointment_id)):
         raise Forbidden()
@@ -181,7 +182,7 @@ def capture_still(
     found = content.identify(image[:HEAD_BYTES])
     if found.kind not in {"png", "jpeg"}:
         raise content.Refused("A still frame must be a PNG or JPEG picture.")
-    content.inspect(iter([image]), found, max_pixels=settings.evidence_max_pixels)
+    inspection.inspect(iter([image]), found, max_pixels=settings.evidence_max_pixels)
     key = secrets.token_hex(20)
     finished = write_object(vault.store, key, iter([image]), vault.keyring)
     with db.transaction() as session:
@@ -193,7 +194,7 @@ def capture_still(
             uploaded_by=by.actor,
             staff_id=by.id,
             source=Source.STILL_FRAME.value,
-            label=f"Still frame from the video call, {utcnow():%H:%M:%S} UTC",
+            label=_still_label(utcnow(), ZoneInfo(settings.timezone)),
             original_name=f"still-frame.{found.extension}",
             declared_type=found.media_type,
             kind=found.kind,
@@ -220,11 +221,17 @@ def capture_still(
         return summary(item)
 
 
+def _still_label(moment: datetime, zone: tzinfo) -> str:
+    """In the team's own time (with seconds: several frames may come from one minute)."""
+    local = moment.astimezone(zone)
+    return f"Still frame from the video call, {local:%H:%M:%S} {local:%Z}".strip()
+
+
 def decide(
     db: Database, *, item_id: int, accept: bool, reason: str, by: StaffMember
 ) -> dict[str, Any]:
     with db.transaction() as session:
-        item = _item_for_staff(session, item_id, by)
+        item = item_for_staff(session, item_id, by)
         to = ItemState.ACCEPTED if accept else ItemState.DECLINED
         state, cleaned = rules.decision(ItemState(item.state), to, reason)
         item.state, item.decision_reason = state.value, cleaned
@@ -238,8 +245,18 @@ def decide(
 
 
 def appointment_items(db: Database, appointment_id: int, by: StaffMember) -> list[dict[str, Any]]:
+    """The call's items for the officer's panel: their names are the sender's own file
+    names, so reading them is a consultation, recorded like the item page."""
     staff_appointment(db, appointment_id, by)
-    with db.sessions() as session:
+    with db.transaction() as session:
+        audit.record(
+            session,
+            actor=by.actor,
+            action=Action.CONSULTATION,
+            event="evidence.call_list_opened",
+            object_type="appointment",
+            object_id=appointment_id,
+        )
         items = session.scalars(
             select(EvidenceItem)
             .where(
@@ -281,6 +298,21 @@ def incident_items(db: Database, incident_id: int, by: StaffMember) -> list[dict
         return [summary(item) for item in items]
 
 
+def case_appointments(db: Database, incident_id: int, by: StaffMember) -> list[dict[str, Any]]:
+    """The case's appointments this member may add files to (theirs; all, for a supervisor)."""
+    with db.sessions() as session:
+        appointments = session.scalars(
+            select(Appointment)
+            .where(Appointment.incident_id == incident_id)
+            .order_by(Appointment.starts_at)
+        ).all()
+        return [
+            {"id": a.id, "starts_at": a.starts_at}
+            for a in appointments
+            if may_see_appointment(by, a)
+        ]
+
+
 @dataclass(frozen=True)
 class ItemRecord:
     item: dict[str, Any]
@@ -299,7 +331,7 @@ def item_record(
     """An item and its continuity; `opened_page` records that a person looked (its details
     name the sender's file, so reading them is a consultation)."""
     with db.transaction() as session:
-        item = _item_for_staff(session, item_id, by)
+        item = item_for_staff(session, item_id, by)
         if opened_page:
             audit.record(
                 session,
@@ -335,33 +367,3 @@ def item_record(
                 for e in entries
             ],
         )
-
-
-@dataclass(frozen=True)
-class Opened:
-    name: str
-    media_type: str
-    size: int
-    chunks: Iterator[bytes]
-
-
-def open_original(
-    db: Database, vault: Vault, *, item_id: int, by: StaffMember, why: str, download: bool
-) -> Opened:
-    """The original as it arrived, decrypted as it streams; the access is recorded first."""
-    cleaned = rules.justification(why)
-    with db.transaction() as session:
-        item = _item_for_staff(session, item_id, by)
-        if item.state == ItemState.REFUSED.value:
-            raise EvidenceRuleError("Nothing of a refused upload was kept.")
-        event = ContinuityEvent.DOWNLOADED if download else ContinuityEvent.VIEWED
-        record_event(session, item, event, by.actor, cleaned)
-        key, media_type, size = item.storage_key, item.media_type, item.size or 0
-        # A server-made name: the sender's own file name may carry anything.
-        name = f"evidence-{item_id}.{item.extension}" if item.extension else f"evidence-{item_id}"
-    return Opened(
-        name,
-        media_type or "application/octet-stream",
-        size,
-        read_plaintext(vault.store, key, vault.keyring),
-    )

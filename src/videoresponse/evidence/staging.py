@@ -21,6 +21,7 @@ hash is always of exactly the bytes stored, and no file is ever held whole in me
 from __future__ import annotations
 
 import base64
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -150,7 +151,8 @@ class Staging:
         header, length = parsed
         return SegmentCipher.for_header(header, self.keyring), length
 
-    def create(self, upload_id: str, length: int) -> None:
+    def create(self, upload_id: str, length: int, binding: str = "") -> None:
+        """`binding`: the storage key the sealed object will be kept under (see envelope)."""
         if not UPLOAD_ID.fullmatch(upload_id):
             raise ValueError("upload ids are server-made: [A-Za-z0-9_-]{16,64}")
         if length < 0:
@@ -158,7 +160,7 @@ class Staging:
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
         folder = self.root / upload_id
         folder.mkdir(mode=0o700)
-        cipher = SegmentCipher.new(self.keyring, self.segment_size)
+        cipher = SegmentCipher.new(self.keyring, self.segment_size, binding)
         body = cipher.header_bytes
         if length == 0:
             body += cipher.seal(0, b"", last=True)
@@ -231,9 +233,15 @@ class Staging:
         if state.partial:
             yield cipher.open_scratch(state.segments(size), state.partial)
 
-    def finish(self, upload_id: str) -> Finished:
+    def hold(self, upload_id: str) -> BinaryIO:
+        """The upload's lock, held until closed: completion keeps it from its first check to
+        the last file move, so nothing appends, finishes or discards meanwhile. Raises
+        UploadBusy at once when another request holds it."""
+        return _lock(self._folder(upload_id))
+
+    def finish(self, upload_id: str, *, held: bool = False) -> Finished:
         folder = self._folder(upload_id)
-        with _lock(folder):
+        with contextlib.nullcontext() if held else _lock(folder):
             state = self._read_state(folder)
             if state.offset != state.length:
                 raise Incomplete(f"The upload has {state.offset} of {state.length} bytes.")
@@ -249,11 +257,11 @@ class Staging:
                 _fsync_folder(folder)
         return Finished(state.length, hasher.hexdigest(), sealed)
 
-    def discard(self, upload_id: str) -> None:
+    def discard(self, upload_id: str, *, held: bool = False) -> None:
         folder = self._folder(upload_id)
         if not folder.exists():
             return
-        with _lock(folder):
+        with contextlib.nullcontext() if held else _lock(folder):
             shutil.rmtree(folder)
         with self._hashes_lock:
             self._hashes.pop(upload_id, None)

@@ -159,8 +159,9 @@ def make_store(settings: Settings) -> ObjectStore:
 
 def read_plaintext(store: ObjectStore, key: str, keyring: Keyring) -> Iterator[bytes]:
     """The original bytes, each segment checked; raises envelope.Tampered (its .reason in
-    plain words) on any change, reordering or truncation."""
-    return decrypt(store.open_raw(key), keyring)
+    plain words) on any change, reordering or truncation, or an object sealed for another
+    key (one item's object copied over another's)."""
+    return decrypt(store.open_raw(key), keyring, binding=key)
 
 
 def write_object(
@@ -173,7 +174,7 @@ def write_object(
     """Seals bytes made by the server (a still frame, a viewing copy) in the same format.
     The sealed file passes through the store's scratch folder; sealed_path is gone after."""
     store.scratch.mkdir(parents=True, exist_ok=True, mode=0o700)
-    encryptor = Encryptor(keyring, segment_size)
+    encryptor = Encryptor(keyring, segment_size, binding=key)
     fd, name = tempfile.mkstemp(dir=store.scratch, prefix="sealing-")
     path = Path(name)
     try:

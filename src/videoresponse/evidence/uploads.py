@@ -7,11 +7,13 @@ work happens outside it, before the row that records its result.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from videoresponse.booking.models import Appointment
@@ -20,10 +22,13 @@ from videoresponse.config import Settings
 from videoresponse.core import audit
 from videoresponse.core.audit import Action, Actor
 from videoresponse.core.db import Database, utcnow
-from videoresponse.evidence import content, rules
+from videoresponse.evidence import content, inspection, rules
 from videoresponse.evidence.models import EvidenceItem
 from videoresponse.evidence.rules import ContinuityEvent, ItemState, Source
 from videoresponse.evidence.service import HEAD_BYTES, NotFound, Vault, record_event, summary
+from videoresponse.evidence.staging import UploadBusy, UploadNotFound
+
+ARRIVING = [ItemState.RECEIVING.value, ItemState.CHECKING.value]
 
 
 @dataclass(frozen=True)
@@ -84,11 +89,16 @@ def start_upload(
     filename: str,
     declared_type: str,
     client_sha256: str,
+    during_call: bool = True,
 ) -> Upload:
-    """tus creation: the item exists from now on, "receiving", holding its declared size."""
+    """tus creation: the item exists from now on, "receiving", holding its declared size.
+    `during_call`: only while the appointment is active (the caller); staff may add
+    files to a case's appointment afterwards too (from the case evidence page)."""
     with db.transaction() as session:
         appointment = session.get(Appointment, appointment_id)
-        if appointment is None or appointment.status not in {s.value for s in ACTIVE_STATUSES}:
+        if appointment is None or (
+            during_call and appointment.status not in {s.value for s in ACTIVE_STATUSES}
+        ):
             raise NotFound()
         if session.get_bind().dialect.name == "postgresql":
             # One appointment's uploads are counted one at a time: two at once would each
@@ -97,6 +107,15 @@ def start_upload(
                 select(Appointment.id).where(Appointment.id == appointment_id).with_for_update()
             )
         _space(session, settings, appointment_id).check(length)
+        rules.check_arriving(
+            session.scalar(
+                select(func.count()).where(
+                    EvidenceItem.uploaded_by == by.actor,
+                    EvidenceItem.state.in_(ARRIVING),
+                )
+            )
+            or 0
+        )
         item = EvidenceItem(
             upload_id=secrets.token_urlsafe(24),
             storage_key=secrets.token_hex(20),
@@ -123,7 +142,7 @@ def start_upload(
             object_id=item.id,
             detail={"appointment": appointment_id, "length": length},
         )
-        vault.staging.create(item.upload_id or "", length)
+        vault.staging.create(item.upload_id or "", length, item.storage_key)
         return _upload(item)
 
 
@@ -162,9 +181,11 @@ def mark_identified(db: Database, upload_id: str, by: Actor, found: content.Iden
         item.extension = found.extension
 
 
-def refuse(db: Database, vault: Vault, upload_id: str, by: Actor, reason: str) -> None:
+def refuse(
+    db: Database, vault: Vault, upload_id: str, by: Actor, reason: str, *, held: bool = False
+) -> None:
     """The content is not something we keep: nothing of it stays, the reason does."""
-    vault.staging.discard(upload_id)
+    vault.staging.discard(upload_id, held=held)
     with db.transaction() as session:
         item = _owned_upload(session, upload_id, by)
         item.state = rules.move(ItemState(item.state), ItemState.REFUSED).value
@@ -199,29 +220,80 @@ def withdraw(db: Database, vault: Vault, upload_id: str, by: Actor) -> None:
 
 def complete(
     db: Database, settings: Settings, vault: Vault, upload_id: str, by: Actor
-) -> dict[str, Any]:
+) -> dict[str, Any] | None:
     """All bytes are in: check the whole content, scan, seal, then record it received.
 
-    Raises content.Refused (the caller's reason) after refusing the upload.
+    Only one request completes an upload: it holds the staging lock from the first check
+    to the last file move and claims the row (receiving -> checking) in one UPDATE. Any
+    other request gets None at once and just reports the offset. A completion stopped
+    by a crash leaves "checking" with the lock free: the next claim under the lock takes
+    it over. Raises content.Refused (the caller's reason) after refusing the upload.
     """
-    upload = find_upload(db, upload_id, by)
+    try:
+        lock = vault.staging.hold(upload_id)
+    except (UploadBusy, UploadNotFound):
+        return None
+    with lock:
+        upload = find_upload(db, upload_id, by)
+        if vault.staging.offset(upload_id) != upload.length or not _claim(db, upload_id, by):
+            return None
+        try:
+            return _check_and_keep(db, settings, vault, upload, by)
+        except content.Refused:
+            raise
+        except BaseException:
+            # The checks failed, not the file (a scanner or store down): free it for a retry.
+            _unclaim(db, upload_id, by)
+            raise
+
+
+def _claim(db: Database, upload_id: str, by: Actor) -> bool:
+    """receiving -> checking, atomically on SQLite and PostgreSQL (rowcount says who won).
+    "checking" is taken over too: only a holder of the staging lock gets here."""
+    with db.transaction() as session:
+        result = session.execute(
+            update(EvidenceItem)
+            .where(
+                EvidenceItem.upload_id == upload_id,
+                EvidenceItem.uploaded_by == by.actor,
+                EvidenceItem.state.in_([ItemState.RECEIVING.value, ItemState.CHECKING.value]),
+            )
+            .values(state=ItemState.CHECKING.value)
+            .execution_options(synchronize_session=False)
+        )
+        return cast(CursorResult[Any], result).rowcount == 1
+
+
+def _unclaim(db: Database, upload_id: str, by: Actor) -> None:
+    with db.transaction() as session:
+        item = _owned_upload(session, upload_id, by)
+        if item.state == ItemState.CHECKING.value:
+            item.state = ItemState.RECEIVING.value
+
+
+def _check_and_keep(
+    db: Database, settings: Settings, vault: Vault, upload: Upload, by: Actor
+) -> dict[str, Any]:
+    upload_id = upload.upload_id
     found = content.identify(vault.staging.head(upload_id, HEAD_BYTES))
     try:
-        content.inspect(
+        inspection.inspect(
             vault.staging.plaintext(upload_id), found, max_pixels=settings.evidence_max_pixels
         )
     except content.Refused as refused:
-        refuse(db, vault, upload_id, by, str(refused))
+        refuse(db, vault, upload_id, by, str(refused), held=True)
         raise
     scanned = vault.scanner.scan(vault.staging.plaintext(upload_id))
     if scanned.state == "infected":
         reason = "This file contains a virus, so it cannot be kept. Send another copy."
-        refuse(db, vault, upload_id, by, reason)
+        refuse(db, vault, upload_id, by, reason, held=True)
         raise content.Refused(reason)
     with db.sessions() as session:
         storage_key = session.get_one(EvidenceItem, upload.item_id).storage_key
-    finished = vault.staging.finish(upload_id)
-    vault.store.put(storage_key, finished.sealed_path)
+    finished = vault.staging.finish(upload_id, held=True)
+    # FileExistsError: put by a completion that stopped before recording it (same bytes).
+    with contextlib.suppress(FileExistsError):
+        vault.store.put(storage_key, finished.sealed_path)
     with db.transaction() as session:
         item = _owned_upload(session, upload_id, by)
         item.state = rules.move(ItemState(item.state), ItemState.RECEIVED).value
@@ -232,7 +304,7 @@ def complete(
         item.received_at = utcnow()
         _record_arrival(session, item, by.actor, scanned.signature)
         result = summary(item)
-    vault.staging.discard(upload_id)
+    vault.staging.discard(upload_id, held=True)
     return result
 
 
@@ -265,3 +337,48 @@ def item_summary(db: Database, upload_id: str, by: Actor) -> dict[str, Any]:
     """The upload's item as the officer's panel shows it (arriving, refused, stopped)."""
     with db.sessions() as session:
         return summary(_owned_upload(session, upload_id, by))
+
+
+def sweep_abandoned(db: Database, vault: Vault, *, hours: int, by: str) -> list[int]:
+    """Uploads still arriving (or left mid-check) whose appointment ended more than `hours`
+    ago: no one will resume them. Their staged bytes go; the item is withdrawn, audited.
+    Returns the items' ids."""
+    cutoff = utcnow() - timedelta(hours=hours)
+    with db.sessions() as session:
+        found = session.execute(
+            select(EvidenceItem.id, EvidenceItem.upload_id)
+            .join(Appointment, Appointment.id == EvidenceItem.appointment_id)
+            .where(EvidenceItem.state.in_(ARRIVING), Appointment.ends_at < cutoff)
+            .order_by(EvidenceItem.id)
+        ).all()
+    swept = []
+    for item_id, upload_id in found:
+        try:
+            lock = vault.staging.hold(upload_id or "")
+        except UploadBusy:
+            continue  # a request is completing it right now
+        except UploadNotFound:
+            lock = None
+        try:
+            with db.transaction() as session:
+                item = session.get_one(EvidenceItem, item_id)
+                if item.state not in ARRIVING:
+                    continue
+                item.state = ItemState.WITHDRAWN.value
+                item.refusal = "Not finished before the appointment ended."
+                audit.record(
+                    session,
+                    actor=by,
+                    action=Action.ERASURE,
+                    event="evidence.upload_abandoned",
+                    object_type="evidence_item",
+                    object_id=item.id,
+                    detail={"appointment": item.appointment_id, "hours_after_end": hours},
+                )
+            if lock is not None:
+                vault.staging.discard(upload_id or "", held=True)
+            swept.append(item_id)
+        finally:
+            if lock is not None:
+                lock.close()
+    return swept

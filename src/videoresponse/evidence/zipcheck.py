@@ -7,7 +7,10 @@ encrypted parts, unsafe paths, zip bombs and anything appended or prepended (a p
 
 from __future__ import annotations
 
+import re
 import struct
+import zipfile
+from typing import BinaryIO
 
 END = b"PK\x05\x06"
 CENTRAL = b"PK\x01\x02"
@@ -102,11 +105,61 @@ def _entries(directory: bytes, expected: int) -> list[str]:
     return [name for _, name in sorted(names)]
 
 
+MACRO_ENABLED = (
+    ".docm", ".dotm", ".xlsm", ".xltm", ".xlsb", ".xlam", ".pptm", ".potm", ".ppsm", ".ppam",
+    ".sldm",
+)  # fmt: skip
+EXTERNAL = (
+    "This office file links to something outside it (such as a template on another "
+    "computer) that opens by itself, which can be harmful. Please save it as a PDF and "
+    "send that."
+)
+RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>", re.IGNORECASE)
+ATTRIBUTE = re.compile(rb"""\b(TargetMode|Type)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+MAX_RELS_BYTES = 4 * 1024 * 1024
+
+
 def _ooxml_active(name: str) -> bool:
     lowered = name.lower()
     return (
-        lowered.endswith("vbaproject.bin")
+        "vbaproject" in lowered
+        or "vbadata" in lowered
         or "/activex/" in lowered
         or ("/embeddings/" in lowered and lowered.endswith(".bin"))
+        or lowered.endswith(MACRO_ENABLED)
         or lowered.endswith((".exe", ".dll", ".js", ".vbs", ".bat", ".cmd", ".ps1", ".hta"))
     )
+
+
+def check_office_links(held: BinaryIO) -> None:
+    """Every relationship part (.rels) of a Word, Excel or PowerPoint file: one that points
+    outside the file (TargetMode="External": an attached template, an OLE link, a frame)
+    is fetched by Office on opening, so it is refused. Hyperlinks are the exception: they
+    are only followed when a person clicks them. Also refuses macro-enabled content types."""
+    from videoresponse.evidence.content import Refused
+
+    try:
+        with zipfile.ZipFile(held) as archive:
+            for info in archive.infolist():
+                lowered = info.filename.lower()
+                if not (lowered.endswith(".rels") or lowered == "[content_types].xml"):
+                    continue
+                if info.file_size > MAX_RELS_BYTES:
+                    raise Refused(DAMAGED)
+                with archive.open(info) as part:
+                    text = part.read(MAX_RELS_BYTES + 1)
+                if lowered == "[content_types].xml":
+                    if b"macroenabled" in text.lower() or b"vbaproject" in text.lower():
+                        raise Refused(MACROS)
+                    continue
+                for element in RELATIONSHIP.findall(text):
+                    found = {
+                        m.group(1).lower(): (m.group(2) or m.group(3) or b"")
+                        for m in ATTRIBUTE.finditer(element)
+                    }
+                    external = found.get(b"targetmode", b"").strip().lower() == b"external"
+                    link = found.get(b"type", b"").strip().lower().endswith(b"/hyperlink")
+                    if external and not link:
+                        raise Refused(EXTERNAL)
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError):
+        raise Refused(DAMAGED) from None

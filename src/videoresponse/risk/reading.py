@@ -110,6 +110,6 @@ def assessment(
         used = find_checklist(row.checklist_id, row.checklist_version, checklist)
         summary = None
         if row.status == IN_PROGRESS and used is not None:
-            summary, _ = summarise(session, settings, row, used, now)
+            summary = summarise(session, settings, row, used, now)
         audit_risk(session, by, Action.CONSULTATION, "risk.viewed", row.id)
         return view_of(session, row, used, summary)

@@ -1,9 +1,10 @@
 """DASH risk assessments: start with the safety questions, answer, judge, record the outcome.
 
 Only the appointment's officer, supervisors and administrators may open one (ASVS 8.2.2),
-and every change is audited with ids and codes only: answers, notes and whereabouts stay
-in the table. Once its outcome is recorded an assessment never changes. Reading is in
-risk.reading.
+and every change is audited with ids only (the assessment's and the appointment's):
+answers, notes, whereabouts and the outcome (level, MARAC reasons, referral, incidents
+counted) stay in the row, which retention can erase, never in the append-only audit log.
+Once its outcome is recorded an assessment never changes. Reading is in risk.reading.
 """
 
 from __future__ import annotations
@@ -114,8 +115,8 @@ def audit_risk(
 
 def summarise(
     session: Session, settings: Settings, row: RiskAssessment, checklist: Checklist, now: datetime
-) -> tuple[Summary, list[int]]:
-    """The score, the level and the MARAC reasons as they stand now, and the incidents counted."""
+) -> Summary:
+    """The score, the level and the MARAC reasons as they stand now."""
     answers = answers_of(row)
     scored = level_for(count_yes(answers), checklist.thresholds)
     judgement = RiskLevel(row.judgement_level) if row.judgement_level else None
@@ -132,7 +133,7 @@ def summarise(
         months=checklist.repeat_referral_months,
         now=now,
     )
-    summary = Summary(
+    return Summary(
         yes_count=count_yes(answers),
         scored_level=scored,
         level=final_level(scored, judgement),
@@ -146,7 +147,6 @@ def summarise(
         incidents_in_window=len(incidents),
         unanswered=[q.id for q in checklist.questions if q.id not in answers],
     )
-    return summary, incidents
 
 
 def record_safety(
@@ -249,7 +249,7 @@ def save_answers(
             Action.ALTERATION,
             "risk.answers_saved",
             row.id,
-            answered=len(answers_of(row)),
+            appointment=appointment_id,
         )
 
 
@@ -282,8 +282,7 @@ def record_judgement(
             Action.ALTERATION,
             "risk.judgement_recorded",
             row.id,
-            scored=scored.value,
-            judgement=row.judgement_level,
+            appointment=appointment_id,
         )
 
 
@@ -306,7 +305,7 @@ def record_outcome(
     with db.transaction() as session:
         row = assessment_for(session, appointment_id, assessment_id, by)
         used = _open(row, checklist)
-        summary, incidents = summarise(session, settings, row, used, now)
+        summary = summarise(session, settings, row, used, now)
         check_outcome(
             unanswered=summary.unanswered,
             reasons=summary.reasons,
@@ -329,8 +328,5 @@ def record_outcome(
             Action.COLLECTION,
             "risk.outcome_recorded",
             row.id,
-            level=row.level,
-            marac_reasons=row.marac_reasons,
-            referral_made=referral_made,
-            incidents_counted=incidents,
+            appointment=appointment_id,
         )

@@ -117,6 +117,30 @@ class SealedPdf(Base):
     sealed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class StatementCorrection(Base):
+    """A change asked for in the call, as the officer's panel received it over the call's
+    socket: kept with the statement so its history shows what was asked and when it was
+    dealt with. The words stay here, never in the audit log."""
+
+    __tablename__ = "statement_correction"
+    __table_args__ = (UniqueConstraint("statement_id", "digest"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    statement_id: Mapped[int] = mapped_column(
+        ForeignKey("statement.id", ondelete="CASCADE"), index=True
+    )
+    from_role: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    # The call server's time on the message; received_at is when the panel stored it.
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # SHA-256 of the role, time and words: two tabs storing the same message keep one.
+    digest: Mapped[str] = mapped_column(String(64))
+    received_by: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    done_by: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), nullable=True)
+
+
 WRITTEN_ONCE = (StatementVersion, StatementSignature, SealedPdf)
 
 

@@ -7,26 +7,32 @@ verified link cookie, never from the address, and only ever return the first par
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import deque
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from videoresponse.caller.service import CallerView
-from videoresponse.calls.pages import _verified_caller
+from videoresponse.calls.pages import verified_caller
 from videoresponse.calls.protocol import Role
 from videoresponse.calls.routes import tell
-from videoresponse.core.auth.deps import CurrentStaff, VideoOfficer
+from videoresponse.core.auth.deps import CurrentStaff, VideoOfficer, require_recent_sign_in
+from videoresponse.core.db import utcnow
 from videoresponse.core.web import app_db, app_settings, render
-from videoresponse.statements import rules, service, signing, witness
+from videoresponse.statements import corrections, overview, rules, service, signing, witness
 from videoresponse.statements.rules import FirstPart, RestrictedPart, Stale, StatementError
 from videoresponse.statements.seal import SealConfigurationError
 
 router = APIRouter(tags=["statements"], include_in_schema=False)
+SIGN_ATTEMPTS_PER_MINUTE = 10
 T = TypeVar("T")
 
 
@@ -124,6 +130,44 @@ async def present(request: Request, appointment_id: int, member: VideoOfficer) -
     return JSONResponse(made, status_code=201)
 
 
+class CorrectionIn(BaseModel):
+    from_role: str = Field(max_length=20)
+    text: str = Field(max_length=corrections.MAX_CORRECTION_CHARS * 2)
+    at: datetime
+
+
+@router.post("/api/statements/{appointment_id}/corrections", status_code=201)
+async def keep_correction(
+    request: Request, appointment_id: int, body: CorrectionIn, member: VideoOfficer
+) -> JSONResponse:
+    """A change asked for in the call, as the officer's panel received it: kept."""
+    db = app_db(request)
+    kept = await _run(
+        lambda: corrections.record(
+            db,
+            appointment_id=appointment_id,
+            from_role=body.from_role,
+            text=body.text,
+            asked_at=body.at,
+            by=member,
+        )
+    )
+    return JSONResponse(kept, status_code=201)
+
+
+@router.post("/api/statements/{appointment_id}/corrections/{correction_id}/done")
+async def correction_done(
+    request: Request, appointment_id: int, correction_id: int, member: VideoOfficer
+) -> JSONResponse:
+    db = app_db(request)
+    done = await _run(
+        lambda: corrections.mark_done(
+            db, appointment_id=appointment_id, correction_id=correction_id, by=member
+        )
+    )
+    return JSONResponse(done)
+
+
 class MarkIn(BaseModel):
     sha256: str = Field(max_length=64)
     name: str = Field(max_length=400)
@@ -151,12 +195,17 @@ async def sign_read_over(
 
 
 class CountersignIn(BaseModel):
+    """The name and number printed are the officer's own staff record's; officer_number is
+    read only when the record has none yet, and then saved to it."""
+
     sha256: str = Field(max_length=64)
-    name: str = Field(max_length=400)
-    officer_number: str = Field(max_length=60)
+    officer_number: str = Field("", max_length=60)
 
 
-@router.post("/api/statements/{appointment_id}/versions/{number}/countersign")
+@router.post(
+    "/api/statements/{appointment_id}/versions/{number}/countersign",
+    dependencies=[Depends(require_recent_sign_in())],
+)
 async def countersign(
     request: Request, appointment_id: int, number: int, body: CountersignIn, member: VideoOfficer
 ) -> JSONResponse:
@@ -168,7 +217,6 @@ async def countersign(
             appointment_id=appointment_id,
             number=number,
             sha256=body.sha256,
-            name=body.name,
             officer_number=body.officer_number,
             by=member,
         )
@@ -180,6 +228,17 @@ async def countersign(
 # -- the statement's page for staff ---------------------------------------------------
 
 
+@router.get("/api/statements/{appointment_id}/summary")
+async def statement_summary(
+    request: Request, appointment_id: int, member: CurrentStaff
+) -> JSONResponse:
+    """One line for the appointment's page: none, a draft, or the latest version's state."""
+    db = app_db(request)
+    return JSONResponse(
+        await _run(lambda: overview.summary(db, appointment_id=appointment_id, by=member))
+    )
+
+
 @router.get("/statements/{appointment_id}")
 async def statement_page(request: Request, appointment_id: int, member: CurrentStaff) -> Response:
     db, settings = app_db(request), app_settings(request)
@@ -187,7 +246,10 @@ async def statement_page(request: Request, appointment_id: int, member: CurrentS
     return render(request, "statements/history.html", {**page, "zone": ZoneInfo(settings.timezone)})
 
 
-@router.post("/statements/{appointment_id}/versions/{number}/pdf")
+@router.post(
+    "/statements/{appointment_id}/versions/{number}/pdf",
+    dependencies=[Depends(require_recent_sign_in(back="/statements/{appointment_id}"))],
+)
 async def download_pdf(
     request: Request,
     appointment_id: int,
@@ -209,10 +271,48 @@ async def download_pdf(
 
 
 def _witness(request: Request) -> CallerView:
-    caller = _verified_caller(request)
+    """The verified witness, only while their appointment is open to join, as for the call.
+
+    The same holds for their own copy: can_join lasts until the appointment's end, and once
+    the officer completes the appointment the caller's link ends anyway (caller.service).
+    """
+    caller = verified_caller(request)
     if caller is None:
         raise HTTPException(401, "Open your link again to see your statement.")
+    if not caller.can_join(utcnow()):
+        raise HTTPException(403, "Your statement can be seen only during your appointment.")
     return caller
+
+
+class _Attempts:
+    """Sign attempts per witness link in the last minute, in this process: a witness signs
+    once or twice, so more than this is a script, refused before any image is read."""
+
+    def __init__(self, limit: int, window: float = 60.0) -> None:
+        self.limit, self.window = limit, window
+        self._seen: dict[int, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, key: int) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            if len(self._seen) > 10_000:
+                self._seen = {k: q for k, q in self._seen.items() if q[-1] > now - self.window}
+            seen = self._seen.setdefault(key, deque())
+            while seen and seen[0] <= now - self.window:
+                seen.popleft()
+            if len(seen) >= self.limit:
+                return False
+            seen.append(now)
+            return True
+
+
+def _sign_attempts(request: Request) -> _Attempts:
+    state = request.app.state
+    if not hasattr(state, "statement_sign_attempts"):
+        state.statement_sign_attempts = _Attempts(SIGN_ATTEMPTS_PER_MINUTE)
+    attempts: _Attempts = state.statement_sign_attempts
+    return attempts
 
 
 @router.get("/api/appointment/statement")
@@ -234,6 +334,10 @@ class SignIn(MarkIn):
 @router.post("/api/appointment/statement/sign")
 async def witness_signs(request: Request, body: SignIn) -> JSONResponse:
     caller = await run_in_threadpool(_witness, request)
+    if not _sign_attempts(request).allow(caller.link_id):
+        raise HTTPException(
+            429, "You have tried to sign many times in a minute. Wait a minute, then sign again."
+        )
     db = app_db(request)
     mark = signing.Mark(body.name, body.signature)
     await _run(

@@ -23,7 +23,11 @@ MAX_SIGNATURE_BYTES = 200 * 1024
 MIN_INK_BYTES = 40
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _PNG_PREFIX = "data:image/png;base64,"
-_MAX_PIXELS = 4096 * 4096
+# The pad's box is at most 600 x 180 CSS pixels plus its border, and pad.js caps the pixel
+# ratio at 3, so no device draws more than 1812 x 552; anything bigger did not come from it
+# and is refused from its header, before a byte is inflated.
+MAX_PAD_WIDTH = 2000
+MAX_PAD_HEIGHT = 1200
 
 CONSENT_ANSWERS = ("", "yes", "no")
 
@@ -178,7 +182,9 @@ def _ink_bytes(png: bytes) -> int:
     """Non-transparent bytes of an RGBA PNG's pixels; a blank pad has none.
 
     Every PNG filter maps an all-zero image to all-zero bytes and back, so counting
-    non-zero bytes after inflating (filter bytes left out) needs no unfiltering.
+    non-zero bytes after inflating (filter bytes left out) needs no unfiltering. The size
+    comes from the header first, and inflating stops at what that size can hold, so a
+    small file cannot make the server inflate and count more than the pad can draw.
     """
     if not png.startswith(PNG_MAGIC):
         raise StatementError("The signature is not an image. Clear it and sign again")
@@ -186,7 +192,8 @@ def _ink_bytes(png: bytes) -> int:
     if not chunks or chunks[0][0] != b"IHDR" or len(chunks[0][1]) != 13:
         raise StatementError("The signature is not an image. Clear it and sign again")
     width, height, depth, colour = struct.unpack(">IIBB", chunks[0][1][:10])
-    if depth != 8 or colour != 6 or not 0 < width * height <= _MAX_PIXELS:
+    fits = 0 < width <= MAX_PAD_WIDTH and 0 < height <= MAX_PAD_HEIGHT
+    if depth != 8 or colour != 6 or not fits:
         raise StatementError("The signature must be drawn on the signature pad")
     stride = width * 4 + 1
     inflater = zlib.decompressobj()
@@ -194,12 +201,9 @@ def _ink_bytes(png: bytes) -> int:
         raw = inflater.decompress(b"".join(d for t, d in chunks if t == b"IDAT"), stride * height)
     except zlib.error:
         raise StatementError("The signature could not be read. Clear it and sign again") from None
-    return sum(
-        1
-        for row in range(min(height, len(raw) // stride))
-        for byte in raw[row * stride + 1 : (row + 1) * stride]
-        if byte
-    )
+    raw = raw[: len(raw) // stride * stride]
+    filters = raw[::stride]
+    return (len(raw) - raw.count(0)) - (len(filters) - filters.count(0))
 
 
 def _chunks(png: bytes) -> list[tuple[bytes, bytes]]:

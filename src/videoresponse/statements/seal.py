@@ -14,6 +14,7 @@ import hashlib
 import io
 import logging
 import os
+import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -44,6 +45,8 @@ DEVELOPMENT_VALIDITY = timedelta(days=730)
 SEAL_FIELD = "ForceSeal"
 T = TypeVar("T")
 _warned: set[Path] = set()
+_cache: dict[tuple[str, str, str, int | None], Sealer] = {}
+_cache_lock = threading.Lock()
 
 
 class SealConfigurationError(RuntimeError):
@@ -123,6 +126,29 @@ def load_sealer(settings: Settings) -> Sealer:
             path,
         )
     return Sealer(signer, development=True, timestamp_url=timestamp_url)
+
+
+def cached_sealer(settings: Settings) -> Sealer:
+    """load_sealer once per process: reading and checking the PKCS#12 file costs more than
+    a seal. Loaded again when the seal settings change, the file is replaced (another
+    modification time) or the certificate has expired."""
+    path = (
+        Path(settings.seal_certificate_path)
+        if settings.seal_certificate_path
+        else settings.data_dir / "seal" / "development-seal.p12"
+    )
+    try:
+        stamp: int | None = path.stat().st_mtime_ns
+    except OSError:
+        stamp = None
+    password = settings.seal_certificate_password.get_secret_value().encode()
+    key = (str(path), hashlib.sha256(password).hexdigest(), settings.seal_timestamp_url, stamp)
+    with _cache_lock:
+        sealer = _cache.get(key)
+        if sealer is None or sealer.certificate.not_valid_after <= datetime.now(UTC):
+            _cache.clear()
+            sealer = _cache[key] = load_sealer(settings)
+        return sealer
 
 
 def check_seal(pdf: bytes, sealer: Sealer) -> SealCheck:

@@ -130,7 +130,7 @@ def officer_state(db: Database, *, appointment_id: int, by: StaffMember) -> dict
             why="writing the statement in the call",
             detail={"appointment": appointment_id},
         )
-        return _officer_json(session, statement)
+        return _officer_json(session, statement, by)
 
 
 def _start(session: Session, appointment: Appointment, by: StaffMember) -> Statement:
@@ -241,9 +241,16 @@ def present(db: Database, *, appointment_id: int, by: StaffMember) -> dict[str, 
         return {"version": number, "sha256": version.content_sha256}
 
 
-def _officer_json(session: Session, statement: Statement) -> dict[str, Any]:
+def _officer_json(session: Session, statement: Statement, by: StaffMember) -> dict[str, Any]:
+    # Imported here: corrections builds on this module's access checks.
+    from videoresponse.statements.corrections import correction_json, corrections_of
+
     names = staff_names(session)
+    me = session.get_one(StaffUser, by.id)
     return {
+        # What a countersignature prints: the signed-in officer's own record, not typing.
+        "officer": {"name": me.display_name, "number": me.rank_and_number or ""},
+        "corrections": [correction_json(c) for c in corrections_of(session, statement.id)],
         "revision": statement.revision,
         "saved_at": statement.saved_at.isoformat(),
         "first_part": asdict(first_part(statement)),
@@ -376,4 +383,14 @@ def history(db: Database, *, appointment_id: int, by: StaffMember) -> dict[str, 
             "statement_of": statement.statement_of,
             "taken_by": names.get(statement.taken_by, ""),
             "versions": versions,
+            "corrections": _corrections_kept(session, statement.id, names),
         }
+
+
+def _corrections_kept(
+    session: Session, statement_id: int, names: dict[int, str]
+) -> list[dict[str, Any]]:
+    # Imported here: corrections builds on this module's access checks.
+    from videoresponse.statements.corrections import for_history
+
+    return for_history(session, statement_id, names)

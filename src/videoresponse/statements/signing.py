@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +19,13 @@ from videoresponse.caller.service import CallerView
 from videoresponse.config import Settings
 from videoresponse.core import audit
 from videoresponse.core.audit import Action
-from videoresponse.core.auth.service import StaffMember
+from videoresponse.core.auth.models import StaffUser
+from videoresponse.core.auth.rules import AccountError
+from videoresponse.core.auth.service import (
+    StaffMember,
+    check_rank_and_number,
+    set_rank_and_number,
+)
 from videoresponse.core.db import Database, utcnow
 from videoresponse.statements import rules, service, witness
 from videoresponse.statements.document import (
@@ -34,7 +41,7 @@ from videoresponse.statements.models import (
     StatementVersion,
 )
 from videoresponse.statements.rules import Stale, StatementError
-from videoresponse.statements.seal import load_sealer
+from videoresponse.statements.seal import Sealer, cached_sealer
 from videoresponse.statements.service import NotAllowed, NotFound
 
 
@@ -80,8 +87,9 @@ def _add_signature(
     png: bytes | None,
     actor: str,
     officer_number: str = "",
+    signed_at: datetime | None = None,
 ) -> StatementSignature:
-    signed_at = utcnow()
+    signed_at = signed_at or utcnow()
     signature = StatementSignature(
         version_id=version.id,
         kind=kind,
@@ -145,6 +153,17 @@ def sign_read_over(
         _add_signature(session, version, kind="read_over", name=name, png=png, actor=by.actor)
 
 
+@dataclass(frozen=True)
+class _Countersigning:
+    """What was read, in the first short transaction, to make the sealed PDF from."""
+
+    signature_ids: frozenset[int]
+    officer_name: str
+    officer_number: str
+    number_is_new: bool
+    document: StatementDocument
+
+
 def countersign(
     db: Database,
     settings: Settings,
@@ -152,64 +171,51 @@ def countersign(
     appointment_id: int,
     number: int,
     sha256: str,
-    name: str,
     officer_number: str,
     by: StaffMember,
+    sealer: Sealer | None = None,
 ) -> str:
-    """The officer's countersignature, and the version sealed as a PDF in the same commit."""
+    """The officer's countersignature, and the version sealed as a PDF.
 
-    typed = rules.check_name(name)
-    number_given = " ".join(officer_number.split())
-    if not number_given:
-        raise StatementError("Enter your rank and number")
-    sealer = load_sealer(settings)
+    The name and number printed are the signed-in officer's own, from their staff record;
+    an officer with no number yet gives it here once and it is saved to their record. The
+    PDF is laid out and sealed between two short transactions (about 0.6 s that would hold
+    SQLite's write lock): the second checks nothing it was made from has changed, then
+    stores the countersignature and the sealed PDF together, or neither.
+    """
+    sealer = sealer or cached_sealer(settings)
+    made = _to_countersign(
+        db, settings, appointment_id, number, sha256, officer_number, by, sealer.development
+    )
+    try:
+        unsealed = render_pdf(made.document)
+    except StatementRenderingError as error:
+        raise StatementError(str(error)) from None
+    pdf = sealer.seal(unsealed, reason=f"Witness statement version {number}")
     with db.transaction() as session:
         statement = _statement_to_write(session, appointment_id, by)
         version = _version(session, statement, number, sha256)
         signatures = _signatures(session, version)
-        if "witness" not in signatures:
-            raise StatementError("The witness has not signed this version yet")
-        if version.witness_cannot_read and "read_over" not in signatures:
-            raise StatementError("The read-over declaration must be signed first")
-        officer = _add_signature(
+        if "officer" in signatures:
+            raise Stale("This version is already countersigned")
+        user = session.get_one(StaffUser, by.id)
+        if frozenset(s.id for s in signatures.values()) != made.signature_ids or (
+            user.display_name != made.officer_name
+            or (user.rank_and_number or made.officer_number) != made.officer_number
+        ):
+            raise Stale("Something changed while the statement was sealed. Countersign again")
+        if made.number_is_new and user.rank_and_number is None:
+            set_rank_and_number(session, user, made.officer_number, by=by.actor)
+        _add_signature(
             session,
             version,
             kind="officer",
-            name=typed,
+            name=made.officer_name,
             png=None,
             actor=by.actor,
-            officer_number=number_given,
+            officer_number=made.officer_number,
+            signed_at=made.document.countersigned_at,
         )
-        first = rules.first_part_from_content(version.content)
-
-        def drawn(signature: StatementSignature) -> DrawnSignature:
-            assert signature.image_png is not None
-            return DrawnSignature(signature.name, signature.image_png, signature.signed_at)
-
-        document = StatementDocument(
-            urn=service.incident_urn(session, statement.incident_id),
-            statement_of=first.statement_of,
-            under_18=first.under_18,
-            age=first.age,
-            occupation=first.occupation,
-            body=first.body,
-            version=version.number,
-            content_sha256=version.content_sha256,
-            witness=drawn(signatures["witness"]),
-            read_over=drawn(signatures["read_over"]) if "read_over" in signatures else None,
-            officer_name=typed,
-            officer_number=number_given,
-            taken_at_place=statement.taken_at_place,
-            taken_at=statement.started_at,
-            countersigned_at=officer.signed_at,
-            development_seal=sealer.development,
-            timezone=settings.timezone,
-        )
-        try:
-            unsealed = render_pdf(document)
-        except StatementRenderingError as error:
-            raise StatementError(str(error)) from None
-        pdf = sealer.seal(unsealed, reason=f"Witness statement version {number}")
         sealed = SealedPdf(
             version_id=version.id,
             pdf=pdf,
@@ -229,6 +235,68 @@ def countersign(
             detail={"version": version.id},
         )
         return sealed.sha256
+
+
+def _to_countersign(
+    db: Database,
+    settings: Settings,
+    appointment_id: int,
+    number: int,
+    sha256: str,
+    officer_number: str,
+    by: StaffMember,
+    development: bool,
+) -> _Countersigning:
+    with db.transaction() as session:
+        statement = _statement_to_write(session, appointment_id, by)
+        version = _version(session, statement, number, sha256)
+        signatures = _signatures(session, version)
+        if "officer" in signatures:
+            raise Stale("This version is already countersigned")
+        if "witness" not in signatures:
+            raise StatementError("The witness has not signed this version yet")
+        if version.witness_cannot_read and "read_over" not in signatures:
+            raise StatementError("The read-over declaration must be signed first")
+        user = session.get_one(StaffUser, by.id)
+        on_record = user.rank_and_number
+        if on_record is None and not officer_number.strip():
+            raise StatementError("Enter your rank and number, for example PC 1234")
+        try:
+            printed = on_record or check_rank_and_number(officer_number)
+        except AccountError as error:
+            raise StatementError(str(error)) from None
+        first = rules.first_part_from_content(version.content)
+
+        def drawn(signature: StatementSignature) -> DrawnSignature:
+            assert signature.image_png is not None
+            return DrawnSignature(signature.name, signature.image_png, signature.signed_at)
+
+        document = StatementDocument(
+            urn=service.incident_urn(session, statement.incident_id),
+            statement_of=first.statement_of,
+            under_18=first.under_18,
+            age=first.age,
+            occupation=first.occupation,
+            body=first.body,
+            version=version.number,
+            content_sha256=version.content_sha256,
+            witness=drawn(signatures["witness"]),
+            read_over=drawn(signatures["read_over"]) if "read_over" in signatures else None,
+            officer_name=user.display_name,
+            officer_number=printed,
+            taken_at_place=statement.taken_at_place,
+            taken_at=statement.started_at,
+            countersigned_at=utcnow(),
+            development_seal=development,
+            timezone=settings.timezone,
+        )
+        return _Countersigning(
+            signature_ids=frozenset(s.id for s in signatures.values()),
+            officer_name=user.display_name,
+            officer_number=printed,
+            number_is_new=on_record is None,
+            document=document,
+        )
 
 
 def _statement_of(session: Session, appointment_id: int) -> Statement:

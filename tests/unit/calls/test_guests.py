@@ -92,6 +92,9 @@ def test_a_guest_skips_the_identity_check_and_waits_to_be_admitted_as_a_guest(
         assert (waiting[0]["role"], waiting[0]["guest_role"]) == ("guest", "interpreter")
         o.send_json({"type": "admit", "peer_id": welcome["peer_id"]})
         receive_type(ws, "admitted")
+        # Only the witness asks for changes to their statement.
+        ws.send_json({"type": "correction", "text": "Say it was Monday"})
+        assert "Only the witness" in receive_type(ws, "error")["message"]
     # A guest does not start the appointment: only the caller moves it along.
     with db.sessions() as session:
         assert session.get_one(Appointment, call.appointment_id).status == "booked"

@@ -64,7 +64,7 @@ def _starts_in(db: Database, appointment_id: int, minutes: int) -> None:
         row.reserved_until = row.ends_at + timedelta(minutes=15)
 
 
-def _verified_caller(client: TestClient) -> None:
+def verified_caller(client: TestClient) -> None:
     client.post("/j", data={"token": TOKEN, "csrf_token": csrf_token(client, f"/j/{TOKEN}")})
     checked = client.post(
         "/appointment/check",
@@ -90,7 +90,7 @@ def test_without_a_confirmed_session_the_call_sends_the_caller_back(
 def test_before_the_join_window_the_caller_can_test_devices_but_not_join(
     client: TestClient, appointment: int
 ) -> None:
-    _verified_caller(client)
+    verified_caller(client)
     page = client.get("/appointment").text
     assert 'href="/appointment/check-devices"' in page
     assert 'href="/appointment/call"' not in page
@@ -105,7 +105,7 @@ def test_in_the_join_window_the_caller_reaches_the_waiting_room(
     client: TestClient, db: Database, settings: Settings, appointment: int
 ) -> None:
     _starts_in(db, appointment, 5)
-    _verified_caller(client)
+    verified_caller(client)
     assert 'href="/appointment/call"' in client.get("/appointment").text
     check = client.get("/appointment/check-devices")
     assert "Go to the waiting room" in check.text
@@ -124,7 +124,7 @@ def test_audio_only_is_carried_in_the_address_only(
     client: TestClient, db: Database, appointment: int
 ) -> None:
     _starts_in(db, appointment, 5)
-    _verified_caller(client)
+    verified_caller(client)
     call = client.get("/appointment/call?audio=1")
     assert 'data-audio-only="1"' in call.text
     assert "set-cookie" not in call.headers
@@ -134,7 +134,7 @@ def test_caller_pages_are_neutral_with_exit_this_page_and_no_inline_code(
     client: TestClient, db: Database, appointment: int
 ) -> None:
     _starts_in(db, appointment, 5)
-    _verified_caller(client)
+    verified_caller(client)
     for path in ("/appointment/check-devices", "/appointment/call"):
         page = client.get(path)
         assert "<title>Appointment</title>" in page.text
@@ -206,7 +206,7 @@ def test_scripts_are_sent_compressed_but_pages_with_tokens_are_not(
     client: TestClient, db: Database, appointment: int
 ) -> None:
     _starts_in(db, appointment, 5)
-    _verified_caller(client)
+    verified_caller(client)
     page = client.get("/appointment/call", headers={"accept-encoding": "gzip"})
     # BREACH: a page holds a CSRF token beside reflected input; only static files are gzipped.
     assert "content-encoding" not in page.headers
@@ -218,7 +218,7 @@ def test_a_late_caller_is_told_to_phone_if_nobody_comes_in_a_few_minutes(
     client: TestClient, db: Database, appointment: int
 ) -> None:
     _starts_in(db, appointment, -30)
-    _verified_caller(client)
+    verified_caller(client)
     call = client.get("/appointment/call")
     assert "If nobody lets you in within a few minutes, phone" in call.text
 

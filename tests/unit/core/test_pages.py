@@ -182,3 +182,49 @@ def test_an_administrator_adds_and_disables_an_account(client: TestClient, db: D
         f"/admin/accounts/{admin.username}/active", data={"active": "no", "csrf_token": token}
     )
     assert own.status_code == 400
+
+
+# Request bodies are bounded before any route reads them.
+
+
+def test_a_body_over_the_limit_is_refused_by_its_declared_length(client: TestClient) -> None:
+    token = csrf_token(client)
+    response = client.post(
+        "/api/appointment/statement/sign",
+        content=b"{" + b" " * (2 * 1024 * 1024) + b"}",
+        headers={"content-type": "application/json", "x-csrf-token": token},
+    )
+    assert response.status_code == 413
+    assert response.json() == {"detail": "What was sent is too large."}
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_body_without_a_length_is_counted_as_it_arrives(client: TestClient) -> None:
+    token = csrf_token(client)
+
+    def dribble() -> object:
+        for _ in range(40):
+            yield b" " * 65536
+
+    response = client.post(
+        "/sign-in",
+        content=dribble(),
+        headers={"content-type": "application/x-www-form-urlencoded", "x-csrf-token": token},
+    )
+    assert response.status_code == 413
+
+
+def test_a_still_frame_may_be_bigger_than_a_form(client: TestClient) -> None:
+    token = csrf_token(client)
+    response = client.post(
+        "/api/appointments/1/evidence/still-frames",
+        content=b"x" * (3 * 1024 * 1024),
+        headers={"content-type": "image/png", "x-csrf-token": token},
+    )
+    assert response.status_code == 401  # past the size check: not signed in
+
+
+def test_an_unknown_address_is_a_plain_not_found(client: TestClient) -> None:
+    assert client.get("/no-such-page").status_code == 404
+    page = client.get("/no-such-page", headers={"accept": "text/html"})
+    assert (page.status_code, "text/html" in page.headers["content-type"]) == (404, True)

@@ -54,7 +54,7 @@ class Sides:
     def countersign(self, version: object, sha256: object) -> object:
         return self.officer.post(
             f"{self.api}/versions/{version}/countersign",
-            json={"sha256": sha256, "name": "Jo Morgan", "officer_number": "PC 1234"},
+            json={"sha256": sha256, "officer_number": "PC 1234"},
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import struct
+import time
 from datetime import UTC, date, datetime
 
 import pytest
@@ -163,3 +164,27 @@ def test_age_on_a_day() -> None:
     assert rules.age_on(date(2010, 5, 17), date(2026, 5, 16)) == 15
     assert rules.age_on(date(2010, 5, 17), date(2026, 5, 17)) == 16
     assert rules.age_on(None, date(2026, 5, 17)) is None
+
+
+def test_a_signature_bigger_than_any_pad_draws_is_refused_before_it_is_inflated() -> None:
+    bomb = png(size=(4096, 4096))
+    assert len(bomb) < rules.MAX_SIGNATURE_BYTES
+    started = time.perf_counter()
+    with pytest.raises(StatementError, match="signature pad"):
+        rules.signature_png(data_url(bomb))
+    assert time.perf_counter() - started < 0.05
+    for width, height in ((rules.MAX_PAD_WIDTH + 1, 100), (100, rules.MAX_PAD_HEIGHT + 1)):
+        with pytest.raises(StatementError, match="signature pad"):
+            rules.signature_png(data_url(_claims_size(png(), width, height)))
+
+
+def test_the_largest_pad_a_device_draws_is_counted_quickly() -> None:
+    # pad.js caps the pixel ratio at 3: a 600 x 180 box (plus its border) at most this.
+    largest = png(size=(604 * 3, 184 * 3))
+    started = time.perf_counter()
+    assert rules.signature_png(data_url(largest)) == largest
+    assert time.perf_counter() - started < 0.1
+    full = png(size=(rules.MAX_PAD_WIDTH, rules.MAX_PAD_HEIGHT))
+    started = time.perf_counter()
+    rules.signature_png(data_url(full))
+    assert time.perf_counter() - started < 0.3

@@ -19,6 +19,8 @@ class StaffUser(Base):
     role: Mapped[str] = mapped_column(String(20))
     # Victims of sexual or domestic abuse may ask for an officer of a given gender.
     gender: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    # Rank and number as printed on a sealed statement ("PC 1234"); None until set.
+    rank_and_number: Mapped[str | None] = mapped_column(String(40), nullable=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
@@ -38,4 +40,6 @@ class StaffSession(Base):
     )
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The last step-up (password given again); None: nothing since the sign-in.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -10,7 +10,13 @@ from fastapi.responses import RedirectResponse, Response
 
 from videoresponse.core.auth import service
 from videoresponse.core.auth.deps import Administrator, CurrentStaff, staff_cookie_name
-from videoresponse.core.auth.rules import SIGN_IN_FAILED, AccountError, Lockout, Role
+from videoresponse.core.auth.rules import (
+    CONFIRM_FAILED,
+    SIGN_IN_FAILED,
+    AccountError,
+    Lockout,
+    Role,
+)
 from videoresponse.core.web import render
 
 router = APIRouter()
@@ -21,7 +27,10 @@ def _safe_next(next_url: str | None, fallback: str) -> str:
     if not next_url:
         return fallback
     parts = urlsplit(next_url)
-    if parts.scheme or parts.netloc or not next_url.startswith("/") or next_url.startswith("//"):
+    # Browsers read "/\\host" as "//host", another site.
+    if parts.scheme or parts.netloc or not next_url.startswith("/") or "\\" in next_url:
+        return fallback
+    if next_url.startswith("//"):
         return fallback
     return next_url
 
@@ -79,6 +88,43 @@ def sign_in(
         max_age=int(settings.session_absolute.total_seconds()),
     )
     return response
+
+
+@router.get("/confirm-sign-in", include_in_schema=False)
+def confirm_page(request: Request, member: CurrentStaff, next: str | None = None) -> Response:
+    return render(request, "confirm_sign_in.html", {"next": _safe_next(next, "")})
+
+
+@router.post("/confirm-sign-in", include_in_schema=False)
+def confirm(
+    request: Request,
+    member: CurrentStaff,
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
+) -> Response:
+    """Step-up: the password again, then back to the page that asked (only on this site)."""
+    settings = request.app.state.settings
+    next_url = _safe_next(next, "")
+    error = "Enter your password" if not password else None
+    if error is None and not service.confirm(
+        request.app.state.db,
+        token=request.cookies.get(staff_cookie_name(settings.cookie_secure), ""),
+        password=password,
+        lockout=Lockout(settings.lockout_attempts, settings.lockout),
+        source=request.client.host if request.client else "unknown",
+    ):
+        error = CONFIRM_FAILED
+    if error is not None:
+        return render(
+            request,
+            "confirm_sign_in.html",
+            {"errors": {"password": error}, "next": next_url},
+            status_code=400 if not password else 401,
+        )
+    if next_url:
+        return RedirectResponse(next_url, status_code=303)
+    # Asked for by a script (a 401 from the API): the person goes back to their other tab.
+    return render(request, "confirm_sign_in.html", {"confirmed": True})
 
 
 @router.post("/sign-out", include_in_schema=False)

@@ -34,6 +34,10 @@ SIGN_IN_FAILED = (
     "The username or password is not right, or the account is locked after too many "
     "tries. Try again, or ask an administrator."
 )
+CONFIRM_FAILED = (
+    "The password is not right, or your account is locked after too many tries. "
+    "Try again, or ask an administrator."
+)
 
 
 class AccountError(ValueError):

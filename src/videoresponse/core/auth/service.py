@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -68,11 +68,13 @@ def add_user(
     role: Role,
     password: str,
     gender: str | None = None,
+    rank_and_number: str | None = None,
     by: str,
 ) -> StaffMember:
     """Create an account; the username must be new."""
     name = check_username(username)
     check_new_password(password)
+    number = check_rank_and_number(rank_and_number) if rank_and_number is not None else None
     if not display_name.strip():
         raise AccountError("Enter the person's name")
     if gender not in (None, "female", "male"):
@@ -85,6 +87,7 @@ def add_user(
             display_name=display_name.strip(),
             role=role.value,
             gender=gender,
+            rank_and_number=number,
             password_hash=_hasher.hash(password),
         )
         session.add(user)
@@ -106,6 +109,39 @@ def list_users(db: Database) -> list[tuple[StaffMember, bool]]:
     with db.transaction() as session:
         users = session.scalars(select(StaffUser).order_by(StaffUser.username)).all()
         return [(_member(u), u.active) for u in users]
+
+
+def check_rank_and_number(text: str) -> str:
+    """Rank and number as a sealed statement prints them: one short printable line."""
+    number = " ".join(text.split())
+    if not number:
+        raise AccountError("Enter the rank and number, for example PC 1234")
+    if len(number) > 40 or not number.isprintable():
+        raise AccountError("The rank and number must be one line of at most 40 characters")
+    return number
+
+
+def set_rank_and_number(session: Session, user: StaffUser, rank_and_number: str, *, by: str) -> str:
+    """Set an account's rank and number inside the caller's transaction, audited."""
+    user.rank_and_number = check_rank_and_number(rank_and_number)
+    audit.record(
+        session,
+        actor=by,
+        action=Action.ALTERATION,
+        event="account.number_set",
+        object_type="staff_user",
+        object_id=user.id,
+    )
+    return user.rank_and_number
+
+
+def set_number(db: Database, *, username: str, rank_and_number: str, by: str) -> str:
+    """An administrator sets (or corrects) an account's rank and number."""
+    with db.transaction() as session:
+        user = session.scalar(select(StaffUser).where(StaffUser.username == username.lower()))
+        if user is None:
+            raise AccountError(f"There is no account called {username}")
+        return set_rank_and_number(session, user, rank_and_number, by=by)
 
 
 def set_active(db: Database, *, username: str, active: bool, by: str) -> None:
@@ -149,27 +185,10 @@ def sign_in(
                 detail={"reason": "unknown or disabled account"},
             )
             return None
-        locked = lockout.is_locked(user.locked_until, now)
-        # The hash is checked even when locked, so timing does not tell locked accounts apart.
-        right = _verify(user.password_hash, password)
-        if locked or not right:
-            if not locked:
-                user.failed_sign_ins += 1
-                user.locked_until = lockout.after_failure(user.failed_sign_ins, now)
-            audit.record(
-                session,
-                actor=f"anonymous:{source}",
-                action=Action.SECURITY,
-                event="sign_in.locked" if user.locked_until else "sign_in.failed",
-                object_type="staff_user",
-                object_id=user.id,
-                detail={"failures": user.failed_sign_ins},
-            )
+        if not _password_accepted(
+            session, user, password, lockout, now, actor=f"anonymous:{source}", event="sign_in"
+        ):
             return None
-        user.failed_sign_ins = 0
-        user.locked_until = None
-        if _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = _hasher.hash(password)
         token = secrets.token_urlsafe(32)
         session.add(
             StaffSession(
@@ -187,6 +206,45 @@ def sign_in(
             detail={"source": source},
         )
         return member, token
+
+
+def _password_accepted(
+    session: Session,
+    user: StaffUser,
+    password: str,
+    lockout: Lockout,
+    now: datetime,
+    *,
+    actor: str,
+    event: str,
+) -> bool:
+    """Check a password, counting failures towards the lock-out whatever asked for it.
+
+    Sign-in and step-up share one count: otherwise a stolen session would give an
+    attacker a second, separate allowance of guesses at the password.
+    """
+    locked = lockout.is_locked(user.locked_until, now)
+    # The hash is checked even when locked, so timing does not tell locked accounts apart.
+    right = _verify(user.password_hash, password)
+    if locked or not right:
+        if not locked:
+            user.failed_sign_ins += 1
+            user.locked_until = lockout.after_failure(user.failed_sign_ins, now)
+        audit.record(
+            session,
+            actor=actor,
+            action=Action.SECURITY,
+            event=f"{event}.locked" if user.locked_until else f"{event}.failed",
+            object_type="staff_user",
+            object_id=user.id,
+            detail={"failures": user.failed_sign_ins},
+        )
+        return False
+    user.failed_sign_ins = 0
+    user.locked_until = None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return True
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -222,6 +280,50 @@ def current_member(db: Database, *, token: str, limits: SessionLimits) -> StaffM
                 .values(last_seen_at=now)
             )
     return member
+
+
+def last_proved(db: Database, *, token: str) -> datetime | None:
+    """When this session's owner last gave their password: a step-up, else the sign-in."""
+    with db.sessions() as session:
+        row = session.execute(
+            select(StaffSession.confirmed_at, StaffSession.started_at).where(
+                StaffSession.token_hash == _token_hash(token), StaffSession.ended_at.is_(None)
+            )
+        ).first()
+    if row is None:
+        return None
+    confirmed_at, started_at = row
+    return confirmed_at or started_at
+
+
+def confirm(db: Database, *, token: str, password: str, lockout: Lockout, source: str) -> bool:
+    """Step-up (ASVS 7.5.3): the session's owner gives their password again."""
+    now = utcnow()
+    with db.transaction() as session:
+        row = session.execute(
+            select(StaffSession, StaffUser)
+            .join(StaffUser, StaffUser.id == StaffSession.user_id)
+            .where(StaffSession.token_hash == _token_hash(token), StaffSession.ended_at.is_(None))
+        ).first()
+        if row is None:
+            return False
+        staff_session, user = row
+        actor = _member(user).actor
+        if not _password_accepted(
+            session, user, password, lockout, now, actor=actor, event="step_up"
+        ):
+            return False
+        staff_session.confirmed_at = now
+        audit.record(
+            session,
+            actor=actor,
+            action=Action.SECURITY,
+            event="step_up",
+            object_type="staff_user",
+            object_id=user.id,
+            detail={"source": source},
+        )
+        return True
 
 
 def sign_out(db: Database, *, token: str) -> None:

@@ -37,6 +37,7 @@ if (panel) {
       const percent = item.size ? Math.floor(((item.received || 0) / item.size) * 100) : 0;
       return `Arriving: ${percent}%`;
     }
+    if (item.state === "checking") return item.state_text;
     if (item.state === "refused") return `Refused: ${item.refusal}`;
     return item.decision_reason ? `${item.state_text}: ${item.decision_reason}` : item.state_text;
   }
@@ -58,9 +59,10 @@ if (panel) {
     }
     li.replaceChildren();
     // Its page exists once the file is in (or was refused); it opens beside the call.
-    const name = document.createElement(item.state === "receiving" ? "span" : "a");
+    const arriving = item.state === "receiving" || item.state === "checking";
+    const name = document.createElement(arriving ? "span" : "a");
     name.className = "govuk-link vr-evidence__name";
-    if (item.state !== "receiving") {
+    if (!arriving) {
       name.href = `/evidence/${item.id}`;
       name.target = "_blank";
       name.rel = "noopener";

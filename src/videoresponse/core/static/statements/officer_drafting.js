@@ -46,6 +46,19 @@ function start(root) {
     $("[data-statement-error]").hidden = false;
   }
 
+  function showStepUp(href) {
+    const link = Object.assign(document.createElement("a"), {
+      className: "govuk-link",
+      href,
+      target: "_blank",
+      rel: "noopener",
+      textContent: "Confirm your password to countersign (opens in a new tab)",
+    });
+    const then = ", then select Countersign and seal again.";
+    $("[data-statement-error-text]").replaceChildren(link, then);
+    $("[data-statement-error]").hidden = false;
+  }
+
   function hideError() {
     $("[data-statement-error]").hidden = true;
   }
@@ -175,9 +188,73 @@ function start(root) {
     if (countersignDue) {
       $("[data-countersign-text]").textContent =
         `The witness signed version ${latest.number}. Countersign it to seal the statement as a PDF.`;
-      const name = $("#st-officer-name");
-      if (!name.value) name.value = root.dataset.officerName;
     }
+  }
+
+  function showOfficer(officer) {
+    // Printed on the sealed PDF: the signed-in officer's own staff record, not typing.
+    $("[data-countersign-as]").textContent = officer.number
+      ? `You countersign as ${officer.name}, ${officer.number}.`
+      : `You countersign as ${officer.name}. Your rank and number are not on your staff record yet.`;
+    $("[data-officer-number-group]").hidden = Boolean(officer.number);
+  }
+
+  function showCorrections(corrections) {
+    $("[data-corrections-list]").replaceChildren(...corrections.map(correctionItem));
+    $("[data-corrections]").hidden = corrections.length === 0;
+  }
+
+  function correctionItem(correction) {
+    const item = document.createElement("li");
+    item.dataset.correctionId = correction.id ?? "";
+    const words = document.createElement("span");
+    words.textContent = `${correction.from} asked at ${hhmm(correction.at)}: “${correction.text}” `;
+    item.append(words);
+    if (correction.done_at) {
+      const tag = Object.assign(document.createElement("strong"), { textContent: "Done" });
+      tag.className = "govuk-tag govuk-tag--green";
+      item.append(tag);
+    } else if (correction.id) {
+      const done = Object.assign(document.createElement("button"), {
+        type: "button",
+        className: "govuk-button govuk-button--secondary vr-corrections__done",
+        textContent: "Mark done",
+      });
+      done.addEventListener("click", async () => {
+        done.disabled = true;
+        const response = await api(`/corrections/${correction.id}/done`, { method: "POST" });
+        if (!response.ok) {
+          done.disabled = false;
+          return showError(await problem(response));
+        }
+        item.replaceWith(correctionItem(await response.json()));
+      });
+      item.append(done);
+    } else {
+      const note = Object.assign(document.createElement("span"), { className: "govuk-body-s" });
+      note.textContent = "(could not be kept with the statement: note it yourself)";
+      item.append(note);
+    }
+    return item;
+  }
+
+  async function keepCorrection(detail) {
+    // Stored with the statement as this screen received it; shown even if that fails.
+    const from = detail.from_role === "caller" ? "The witness" : "A guest in the call";
+    let kept = { id: null, from, text: detail.text, at: detail.at, done_at: null };
+    try {
+      const response = await api("/corrections", {
+        method: "POST",
+        body: JSON.stringify({ from_role: detail.from_role, text: detail.text, at: detail.at }),
+      });
+      if (response.ok) kept = await response.json();
+    } catch {
+      // shown below without a "Mark done" button
+    }
+    const list = $("[data-corrections-list]");
+    if (kept.id && list.querySelector(`[data-correction-id="${kept.id}"]`)) return;
+    list.append(correctionItem(kept));
+    $("[data-corrections]").hidden = false;
   }
 
   async function load(fillForm) {
@@ -191,6 +268,8 @@ function start(root) {
     statementOf = state.first_part.statement_of;
     if (fillForm) fill(state);
     showVersions(state.versions);
+    showOfficer(state.officer);
+    showCorrections(state.corrections);
   }
 
   form.addEventListener("input", changed);
@@ -250,10 +329,15 @@ function start(root) {
         method: "POST",
         body: JSON.stringify({
           sha256: latest.sha256,
-          name: $("#st-officer-name").value,
           officer_number: $("#st-officer-number").value,
         }),
       });
+      if (response.status === 401) {
+        // Step-up: the password was not given lately. The confirm page opens in a new
+        // tab, so the call goes on; then the officer countersigns again.
+        const { step_up: confirmUrl } = await response.clone().json().catch(() => ({}));
+        if (confirmUrl) return showStepUp(confirmUrl);
+      }
       if (!response.ok) return showError(await problem(response));
       status.textContent = `Version ${latest.number} countersigned and sealed`;
       await load(false);
@@ -265,10 +349,7 @@ function start(root) {
   currentCall.then((call) => {
     call.addEventListener("message", ({ detail }) => {
       if (detail.type === "correction") {
-        const item = document.createElement("li");
-        item.textContent = `${hhmm(detail.at)}: ${detail.text}`;
-        $("[data-corrections-list]").append(item);
-        $("[data-corrections]").hidden = false;
+        keepCorrection(detail);
       } else if (detail.type === "statement_signed") {
         load(false);
       }

@@ -1,6 +1,9 @@
 // A signature pad sized to its box and the screen's pixel density, so a finger on a
-// 360 px phone draws where it touches and the mark stays sharp.
+// 360 px phone draws where it touches and the mark stays sharp. The ratio stops at 3
+// (sharp enough for a mark): the server refuses a PNG bigger than such a pad can be.
 import SignaturePad from "/static/vendor/signature_pad/signature_pad.min.js";
+
+const MAX_RATIO = 3;
 
 export function makePad(container) {
   const canvas = container.querySelector("canvas");
@@ -9,7 +12,7 @@ export function makePad(container) {
     const width = canvas.offsetWidth;
     const height = canvas.offsetHeight;
     if (!width || !height) return; // hidden: sized when it is shown
-    const ratio = Math.max(window.devicePixelRatio || 1, 1);
+    const ratio = Math.min(Math.max(window.devicePixelRatio || 1, 1), MAX_RATIO);
     if (canvas.width === Math.round(width * ratio) && canvas.height === Math.round(height * ratio)) return;
     const strokes = pad.toData();
     canvas.width = Math.round(width * ratio);
