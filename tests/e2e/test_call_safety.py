@@ -111,6 +111,11 @@ def test_exit_this_page_leaves_for_a_neutral_site_and_ends_the_session(
         expect(caller).to_have_title("Weather")
         assert exits == [NEUTRAL_SITE]
         expect(officer.locator("[data-remote] video")).to_have_count(0, timeout=10000)
+        # The officer is told, and warned not to phone back unsafely; "Connected." is gone.
+        status = officer.locator("[data-status]")
+        expect(status).to_contain_text("The caller has left the call")
+        expect(status).to_contain_text("do not call them back unless their safe contact")
+        officer.screenshot(path=str(SCREENSHOTS / "call_caller_left_officer.png"), full_page=True)
         caller.goto(live_server.url + "/appointment")
         expect(caller.get_by_role("heading", name="This link cannot be used")).to_be_visible()
         caller.goto(live_server.url + "/appointment/call")

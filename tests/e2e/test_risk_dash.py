@@ -99,7 +99,8 @@ def test_an_officer_records_high_risk_and_the_supervisor_sees_it(
     expect(row).to_contain_text("MARAC referral due: visible high risk")
     expect(row).to_contain_text("PC Jo Morgan")
     supervisor.screenshot(path="/tmp/e2e_risk_supervisor.png", full_page=True)
-    row.get_by_role("link").click()
+    expect(row.locator('a[href^="/handler/incidents/"]')).to_be_visible()
+    row.get_by_role("link").first.click()
     expect(supervisor.get_by_text("Safety plan agreed; IDVA referral")).to_be_visible()
     supervisor.context.close()
 

@@ -145,3 +145,57 @@ def test_the_caller_and_staff_pages_share_one_upload_module() -> None:
         assert 'import { startUploads } from "/static/evidence/uploader.js"' in script
         assert "new window.tus.Upload" not in script
     assert "localStorage" not in shared and "sessionStorage" not in shared
+
+
+def test_the_case_page_names_the_case_its_appointments_and_people_and_flags_every_export_error(
+    client: TestClient, db: Database, settings: Settings
+) -> None:
+    from datetime import timedelta
+
+    from tests.factories import make_appointment
+    from videoresponse.core.auth.models import StaffUser
+    from videoresponse.core.db import utcnow
+    from videoresponse.triage.models import Incident
+
+    call, item_id = _accepted_item(client, db, settings)
+    with db.transaction() as session:
+        appointment = session.get_one(Appointment, call.appointment_id)
+        incident_id = appointment.incident_id
+        urn = session.get_one(Incident, incident_id).urn
+        session.get_one(StaffUser, call.officer.id).rank_and_number = "PC 4417"
+        person_id = appointment.person_id
+    earlier = make_appointment(
+        db,
+        incident_id=incident_id,
+        person_id=person_id,
+        officer_id=call.officer.id,
+        starts_at=utcnow() - timedelta(days=2),
+        created_by=call.handler.id,
+        status="completed",
+    )
+    officer = as_staff(client, db, call.officer)
+    page = client.get(f"/cases/{incident_id}/evidence").text
+    assert f"Evidence for case {urn}" in page
+    # An officer may not open the incident page: the link is to their own call.
+    assert f'href="/officer/calls/{call.appointment_id}"' in page
+    assert f'href="/handler/incidents/{incident_id}"' not in page
+    assert "From the appointment" in page
+    # Files go to the appointment under way, not the case's first.
+    assert f'<option value="{call.appointment_id}" selected>' in page
+    assert f'<option value="{earlier}">' in page
+    # Continuity names the officer as statements do, not by username.
+    item_page = client.get(f"/evidence/{item_id}").text
+    assert f"{call.officer.display_name} (PC 4417)" in item_page
+    both = client.post(
+        f"/cases/{incident_id}/evidence/export",
+        data={"why": "", "recipient": "", "csrf_token": officer.csrf},
+    )
+    assert both.status_code == 400
+    summary = both.text.split('class="govuk-error-summary"')[1].split("</ul>")[0]
+    assert 'href="#why"' in summary and 'href="#recipient"' in summary
+    assert "disclosure to the CPS for the charging decision" in summary
+    assert "injury photo" not in both.text
+    client.cookies.clear()
+    as_staff(client, db, make_staff(db, Role.SUPERVISOR))
+    supervisor_page = client.get(f"/cases/{incident_id}/evidence").text
+    assert f'href="/handler/incidents/{incident_id}"' in supervisor_page

@@ -310,3 +310,30 @@ def test_the_supervisors_appointment_page_links_to_its_assessments(
 
     assert page.status_code == 200
     assert f'href="{_page(appointment_id)}"' in page.text
+
+
+def test_a_supervisor_sees_the_list_without_the_start_form_and_every_page_links_the_case(
+    client: TestClient, db: Database, officer: StaffMember, appointment_id: int
+) -> None:
+    sign_in(client, officer)
+    made = _start(client, appointment_id)
+    _post(client, made + "/answers", {**_answers(3), "action": "summary"})
+    _post(client, made + "/outcome", {"referral_made": "no", "safeguarding_actions": "Plan"})
+    own = client.get(made).text
+    assert "Domestic abuse, stalking and harassment (DASH) risk checklist, version 2009.1" in own
+    assert "dash 2009.1" not in own
+    # An officer may not open the incident: the link goes to their call.
+    assert f'href="/officer/calls/{appointment_id}"' in own
+    assert f'href="/statements/{appointment_id}"' in own
+    client.cookies.clear()
+    sign_in(client, make_staff(db, Role.SUPERVISOR))
+
+    start_page = client.get(_page(appointment_id)).text
+    assert "Is it safe for you to talk now?" not in start_page
+    assert "The appointment's officer asks the questions" in start_page
+    assert made in start_page  # the list of assessments
+    assessment = client.get(made).text
+    assert 'href="/handler/incidents/' in assessment
+    listing = client.get("/supervisor/risk").text
+    row = listing.split('id="risk-assessments"')[1]
+    assert '<a class="govuk-link" href="/handler/incidents/' in row

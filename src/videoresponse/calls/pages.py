@@ -142,6 +142,17 @@ def start_rapid_call(request: Request, person_id: int, member: CallHandler) -> R
         raise HTTPException(400, str(error)) from None
     with db.sessions() as session:
         incident_id = session.get_one(Appointment, opened.appointment_id).incident_id
+    if opened.read_out_url:
+        # Shown in this response only, never in an address: the token is in no log or history.
+        return render(
+            request,
+            "calls/rapid_read_out.html",
+            {
+                "url": opened.read_out_url,
+                "problem": opened.text_problem,
+                "incident_id": incident_id,
+            },
+        )
     return RedirectResponse(
         f"/handler/incidents/{incident_id}?rapid={person_id}&text={opened.text_status}#next-step",
         status_code=303,

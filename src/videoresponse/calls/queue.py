@@ -7,6 +7,7 @@ next free video officer takes the next one.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,13 +21,21 @@ from videoresponse.booking.models import Appointment
 from videoresponse.booking.rules import ACTIVE_STATUSES, AppointmentStatus, BookingRuleError
 from videoresponse.calls.models import CallEvent, RapidCall
 from videoresponse.config import Settings
+from videoresponse.core import audit
+from videoresponse.core.audit import Action
 from videoresponse.core.auth.service import StaffMember
 from videoresponse.core.db import Database, utcnow
 from videoresponse.notify import outbox
-from videoresponse.notify.outbox import LinkPurpose
+from videoresponse.notify.models import JoinLink
+from videoresponse.notify.outbox import LinkPurpose, TextStatus
+from videoresponse.notify.worker import token_hash
 from videoresponse.triage.models import Incident, PersonRow
 
 WAITING = AppointmentStatus.WAITING.value
+
+
+# A text due to go later than this is held (outside the person's safe times): no use now.
+_SENDS_NOW = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -34,6 +43,9 @@ class RapidOpened:
     appointment_id: int
     text_status: str
     text_problem: str
+    # Only when no text goes now: a link of its own, shown once to the call handler to
+    # read out if that is safe. Its token is never stored; the text keeps its own link.
+    read_out_url: str = ""
 
 
 def open_rapid_call(
@@ -67,7 +79,33 @@ def open_rapid_call(
             appointment=row,
             link=link,
         )
-        return RapidOpened(row.id, text.status, text.last_error)
+        if text.status == TextStatus.QUEUED.value and text.not_before <= utcnow() + _SENDS_NOW:
+            return RapidOpened(row.id, text.status, text.last_error)
+        problem = text.last_error or "held until the caller's next safe time to text"
+        token = secrets.token_urlsafe(16)  # 128 random bits, as a texted link's (ASVS 7.2.3)
+        spoken = JoinLink(
+            person_id=person.id,
+            appointment_id=row.id,
+            purpose=LinkPurpose.JOIN.value,
+            token_hash=token_hash(token),
+            valid_until=row.ends_at,
+        )
+        session.add(spoken)
+        session.flush()
+        audit.record(
+            session,
+            actor=by.actor,
+            action=Action.DISCLOSURE,
+            event="call.link_for_reading_out",
+            object_type="appointment",
+            object_id=row.id,
+            recipient="caller, by phone",
+            detail={"link": spoken.id, "text": text.id},
+        )
+        base = settings.public_base_url.rstrip("/")
+        # "held": queued, but only for the caller's next safe time, which is not now.
+        status = "held" if text.status == TextStatus.QUEUED.value else text.status
+        return RapidOpened(row.id, status, problem, f"{base}/j/{token}")
 
 
 def take_next_rapid_call(db: Database, *, officer: StaffMember) -> int | None:
@@ -115,6 +153,7 @@ class WatchedCall:
     priority_band: str
     starts_at: datetime
     queued: bool  # an untaken rapid call: waiting since it was queued, caller present or not
+    urn: str = ""  # the case's reference: officers may see it, and it tells calls apart
 
 
 def calls_to_watch(db: Database, settings: Settings, *, officer_id: int) -> list[WatchedCall]:
@@ -124,7 +163,7 @@ def calls_to_watch(db: Database, settings: Settings, *, officer_id: int) -> list
     active = [s.value for s in ACTIVE_STATUSES]
     with db.transaction() as session:
         rows = session.execute(
-            select(Appointment, Incident.priority_band, RapidCall)
+            select(Appointment, Incident.priority_band, Incident.urn, RapidCall)
             .join(Incident, Incident.id == Appointment.incident_id)
             .outerjoin(RapidCall, RapidCall.appointment_id == Appointment.id)
             .where(
@@ -145,8 +184,9 @@ def calls_to_watch(db: Database, settings: Settings, *, officer_id: int) -> list
             band,
             row.starts_at,
             rapid is not None and rapid.taken_at is None,
+            urn,
         )
-        for row, band, rapid in rows
+        for row, band, urn, rapid in rows
         if row.starts_at - opens <= now
     ]
 
@@ -160,7 +200,8 @@ def waiting_entries(
 ) -> list[dict[str, Any]]:
     """The console's list: calls with someone waiting, by band, then longest wait first.
 
-    `waiting_since` gives, per appointment, when its earliest waiting socket arrived.
+    `waiting_since` gives, per appointment, when its earliest waiting socket arrived: a
+    queued rapid call without one is listed too, but says its caller has not joined yet.
     """
     entries = []
     for call in calls:
@@ -176,6 +217,8 @@ def waiting_entries(
                 "waiting_seconds": max(0, int((now - since).total_seconds())),
                 "starts_at": call.starts_at.isoformat(),
                 "late": now > call.starts_at + alert_after,
+                "urn": call.urn,
+                "caller_waiting": call.appointment_id in waiting_since,
             }
         )
     return sorted(entries, key=lambda e: (e["priority_band"], e["waiting_since"]))

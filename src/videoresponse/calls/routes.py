@@ -141,6 +141,7 @@ def open_rapid_call(request: Request, body: RapidIn, member: CallHandler) -> JSO
             "appointment_id": opened.appointment_id,
             "text_status": opened.text_status,
             "text_problem": opened.text_problem,
+            "read_out_url": opened.read_out_url,
         },
         status_code=201,
     )

@@ -35,6 +35,7 @@ from videoresponse.notify.outbox import LinkPurpose
 GUEST_LINK = LinkPurpose.GUEST.value
 GUEST_ROLES = ("interpreter", "supporter")
 _ACTIVE = {s.value for s in ACTIVE_STATUSES}
+NEVER_CONNECTED = "the officer ended the call before the caller was admitted"
 
 
 class EventKind(StrEnum):
@@ -209,9 +210,20 @@ def end_call(db: Database, who: Participant, *, peer_id: str) -> None:
         seconds = (utcnow() - first).total_seconds() if first else None
         _record(session, who, EventKind.ENDED, peer_id, who.role, seconds)
     _move(db, who, {AppointmentStatus.IN_CALL}, "completed")
+    # Never connected (a rapid call nobody joined, a caller never admitted): a no-show, as
+    # no_shows/ records one, so the case is queued again and the officer is free.
+    _move(
+        db,
+        who,
+        {AppointmentStatus.BOOKED, AppointmentStatus.RESCHEDULED, AppointmentStatus.WAITING},
+        "no_show",
+        reason=NEVER_CONNECTED,
+    )
 
 
-def _move(db: Database, who: Participant, when: set[AppointmentStatus], to: str) -> None:
+def _move(
+    db: Database, who: Participant, when: set[AppointmentStatus], to: str, reason: str = ""
+) -> None:
     with db.transaction() as session:
         row = session.get(Appointment, who.appointment_id)
         current = AppointmentStatus(row.status) if row else None
@@ -219,7 +231,11 @@ def _move(db: Database, who: Participant, when: set[AppointmentStatus], to: str)
         return
     try:
         booking.change_status(
-            db, appointment_id=who.appointment_id, status=AppointmentStatus(to), by=who.by
+            db,
+            appointment_id=who.appointment_id,
+            status=AppointmentStatus(to),
+            reason=reason,
+            by=who.by,
         )
     except BookingRuleError:
         # Another socket moved it first (two processes, one caller reconnecting): fine.

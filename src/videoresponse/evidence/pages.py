@@ -8,6 +8,7 @@ raster photos viewed in the browser (they cannot run code; nosniff and the CSP h
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,7 @@ from videoresponse.calls.protocol import Role as CallRole
 from videoresponse.calls.routes import tell
 from videoresponse.core.auth.deps import CurrentStaff, VideoOfficer, require_recent_sign_in
 from videoresponse.core.auth.service import StaffMember
+from videoresponse.core.db import utcnow
 from videoresponse.core.web import app_db, app_settings, render
 from videoresponse.evidence import content, derivatives, reading, rules, service, web_export
 from videoresponse.evidence.routes import vault_of
@@ -90,10 +92,19 @@ def _case_page(
         items = service.incident_items(db, incident_id, member)
     except Forbidden as error:
         raise _refuse(error) from None
+    appointments = service.case_appointments(db, incident_id, member)
+    # Files go to the appointment under way or last held (one starting within the hour
+    # counts: the officer is about to hold it), not the case's first.
+    soon = utcnow() + timedelta(hours=1)
+    held = [a for a in appointments if a["starts_at"] <= soon] or appointments
     context = {
         "items": items,
         "incident_id": incident_id,
-        "appointments": service.case_appointments(db, incident_id, member),
+        "urn": service.incident_urn(db, incident_id),
+        "appointments": appointments,
+        "default_appointment": held[-1]["id"] if held else None,
+        # Officers may not open the incident page: their own latest call stands for it.
+        "own_call": next((a["id"] for a in reversed(held) if a["officer_id"] == member.id), None),
         "exports": web_export.past_exports(db, incident_id),
         "zone": ZoneInfo(app_settings(request).timezone),
         "errors": errors or {},
@@ -114,6 +125,9 @@ async def export_case(
     recipient: Annotated[str, Form()] = "",
 ) -> Response:
     """The case bundle (web_export.py): streamed as it is made; a disclosure, recorded."""
+    form = {"why": why, "recipient": recipient}
+    if errors := rules.export_form_errors(why, recipient):
+        return await run_in_threadpool(_case_page, request, incident_id, member, errors, form, 400)
     try:
         bundle, body = await web_export.start(
             app_db(request), app_settings(request), incident_id, member, why, recipient
@@ -126,9 +140,8 @@ async def export_case(
             ) from None
         if not isinstance(error, EvidenceRuleError):
             raise error from None
-        form = {"why": why, "recipient": recipient}
         return await run_in_threadpool(
-            _case_page, request, incident_id, member, {"export": str(error)}, form, 400
+            _case_page, request, incident_id, member, {"why": str(error)}, form, 400
         )
     name = f"evidence-case-{incident_id}-bundle-{bundle.bundle_id}.zip"
     return StreamingResponse(

@@ -148,13 +148,14 @@ def decision(current: ItemState, to: ItemState, reason: str) -> tuple[ItemState,
     return state, cleaned
 
 
-def justification(text: str) -> str:
-    """Why someone views, downloads or copies an item: short, but a real sentence."""
+def justification(text: str, example: str = "reviewing the injury photo for the statement") -> str:
+    """Why someone views, downloads, copies or discloses evidence: short, but a real
+    sentence. The example in the error fits what the person was doing."""
     cleaned = clean_text(text)
     if len(cleaned) < MIN_JUSTIFICATION:
         raise EvidenceRuleError(
             f"Say why you need this (at least {MIN_JUSTIFICATION} characters), "
-            "for example: reviewing the injury photo for the statement."
+            f"for example: {example}."
         )
     if len(cleaned) > MAX_JUSTIFICATION:
         raise EvidenceRuleError(f"Keep the reason to {MAX_JUSTIFICATION} characters or fewer.")
@@ -171,6 +172,23 @@ def recipient(text: str) -> str:
     if len(cleaned) > 200:
         raise EvidenceRuleError("Keep the recipient to 200 characters or fewer.")
     return cleaned
+
+
+DISCLOSURE_EXAMPLE = "disclosure to the CPS for the charging decision"
+
+
+def export_form_errors(why: str, recipient_text: str) -> dict[str, str]:
+    """Every mistake in the export form at once, by field, for one error summary."""
+    errors: dict[str, str] = {}
+    try:
+        justification(why, DISCLOSURE_EXAMPLE)
+    except EvidenceRuleError as error:
+        errors["why"] = str(error)
+    try:
+        recipient(recipient_text)
+    except EvidenceRuleError as error:
+        errors["recipient"] = str(error)
+    return errors
 
 
 def clean_text(text: str) -> str:

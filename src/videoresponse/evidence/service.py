@@ -21,6 +21,7 @@ from videoresponse.booking.models import Appointment
 from videoresponse.config import Settings
 from videoresponse.core import audit
 from videoresponse.core.audit import Action
+from videoresponse.core.auth.models import StaffUser
 from videoresponse.core.auth.rules import Role
 from videoresponse.core.auth.service import StaffMember
 from videoresponse.core.db import Database, utcnow
@@ -31,6 +32,7 @@ from videoresponse.evidence.rules import ContinuityEvent, ItemState, Source
 from videoresponse.evidence.scan import Scanner, make_scanner
 from videoresponse.evidence.staging import Staging
 from videoresponse.evidence.store import ObjectStore, make_store, write_object
+from videoresponse.triage.models import Incident
 
 HEAD_BYTES = 8192
 _ACTIONS = {
@@ -295,7 +297,35 @@ def incident_items(db: Database, incident_id: int, by: StaffMember) -> list[dict
             )
             .order_by(EvidenceItem.id)
         ).all()
-        return [summary(item) for item in items]
+        starts = {a.id: a.starts_at for a in appointments}
+        lines, seen = [], dict[str, int]()
+        for item in items:
+            line = summary(item)
+            line["appointment_starts_at"] = starts[item.appointment_id]
+            # Two items of one name (two stills in one second) must still be told apart.
+            title = line["label"] or line["name"]
+            seen[title] = seen.get(title, 0) + 1
+            line["title"] = title if seen[title] == 1 else f"{title} ({seen[title]})"
+            lines.append(line)
+        return lines
+
+
+def incident_urn(db: Database, incident_id: int) -> str:
+    with db.sessions() as session:
+        incident = session.get(Incident, incident_id)
+        return incident.urn if incident else ""
+
+
+def staff_labels(session: Session) -> dict[str, str]:
+    """ "staff:ID:username" -> "PC Jo Morgan (PC 4417)", as statements name people."""
+    return {
+        f"staff:{user.id}:{user.username}": (
+            f"{user.display_name} ({user.rank_and_number})"
+            if user.rank_and_number
+            else user.display_name
+        )
+        for user in session.scalars(select(StaffUser))
+    }
 
 
 def case_appointments(db: Database, incident_id: int, by: StaffMember) -> list[dict[str, Any]]:
@@ -307,7 +337,7 @@ def case_appointments(db: Database, incident_id: int, by: StaffMember) -> list[d
             .order_by(Appointment.starts_at)
         ).all()
         return [
-            {"id": a.id, "starts_at": a.starts_at}
+            {"id": a.id, "starts_at": a.starts_at, "officer_id": a.officer_id}
             for a in appointments
             if may_see_appointment(by, a)
         ]
@@ -323,6 +353,7 @@ class ItemRecord:
     incident_id: int
     appointment_id: int
     continuity: list[dict[str, Any]]
+    staff_names: dict[str, str]
 
 
 def item_record(
@@ -366,4 +397,5 @@ def item_record(
                 }
                 for e in entries
             ],
+            staff_labels(session),
         )

@@ -102,7 +102,7 @@ async def start(
     """The bundle's id and manifest hash, and its bytes as they are made. Raises
     EvidenceRuleError (no reason, no recipient) or ExportFailed (holding build_bundle's
     own error) when it stops before writing."""
-    rules.justification(why)
+    rules.justification(why, rules.DISCLOSURE_EXAMPLE)
     to = rules.recipient(recipient)
     pipe = Pipe()
 

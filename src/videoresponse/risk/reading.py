@@ -38,6 +38,8 @@ class AppointmentRisk:
     urn: str
     person_name: str
     assessments: list[AssessmentLine]
+    # Only the appointment's own officer asks the questions: others see the list.
+    may_start: bool = False
 
     @property
     def in_progress(self) -> AssessmentLine | None:
@@ -66,7 +68,13 @@ def appointment_risk(db: Database, *, appointment_id: int, by: StaffMember) -> A
             why="domestic abuse risk assessment",
             detail={"assessments": [line.id for line in lines]},
         )
-        return AppointmentRisk(appointment_id, incident.urn, person.name, lines)
+        return AppointmentRisk(
+            appointment_id,
+            incident.urn,
+            person.name,
+            lines,
+            may_start=appointment.officer_id == by.id,
+        )
 
 
 def supervisor_list(db: Database, *, by: StaffMember, limit: int) -> list[AssessmentLine]:

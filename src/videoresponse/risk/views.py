@@ -33,6 +33,7 @@ class Summary:
 class AssessmentView:
     id: int
     appointment_id: int
+    incident_id: int
     urn: str
     person_name: str
     status: str
@@ -85,6 +86,7 @@ class AssessmentLine:
     officer_name: str
     urn: str = ""
     person_name: str = ""
+    incident_id: int | None = None
 
     @property
     def marac_due_not_referred(self) -> bool:
@@ -115,11 +117,16 @@ def view_of(
     return AssessmentView(
         id=row.id,
         appointment_id=row.appointment_id,
+        incident_id=row.incident_id,
         urn=session.get_one(Incident, row.incident_id).urn,
         person_name=session.get_one(PersonRow, row.person_id).name,
         status=row.status,
         checklist=checklist,
-        checklist_name=f"{row.checklist_id} {row.checklist_version}",
+        checklist_name=(
+            f"{checklist.title}, version {row.checklist_version}"
+            if checklist is not None
+            else f"{row.checklist_id} {row.checklist_version}"
+        ),
         checklist_changed=checklist is not None and checklist.sha256 != row.checklist_sha256,
         safe_to_talk=row.safe_to_talk,
         safety_answers=dict(row.safety_answers),
@@ -153,4 +160,5 @@ def line_of(
         officer_name=names.get(row.started_by, "unknown"),
         urn=urn,
         person_name=person_name,
+        incident_id=row.incident_id,
     )

@@ -240,15 +240,40 @@ async def statement_summary(
 
 
 @router.get("/statements/{appointment_id}")
-async def statement_page(request: Request, appointment_id: int, member: CurrentStaff) -> Response:
+async def statement_page(
+    request: Request, appointment_id: int, member: CurrentStaff, again: int | None = None
+) -> Response:
+    return await _history_page(request, appointment_id, member, again=again)
+
+
+async def _history_page(
+    request: Request,
+    appointment_id: int,
+    member: CurrentStaff,
+    *,
+    again: int | None = None,
+    errors: dict[str, str] | None = None,
+    typed: dict[int, str] | None = None,
+) -> Response:
     db, settings = app_db(request), app_settings(request)
     page = await _run(lambda: service.history(db, appointment_id=appointment_id, by=member))
-    return render(request, "statements/history.html", {**page, "zone": ZoneInfo(settings.timezone)})
+    context = {
+        **page,
+        "zone": ZoneInfo(settings.timezone),
+        "again": again,
+        "errors": errors or {},
+        "typed": typed or {},
+    }
+    return render(request, "statements/history.html", context, status_code=400 if errors else 200)
 
 
 @router.post(
     "/statements/{appointment_id}/versions/{number}/pdf",
-    dependencies=[Depends(require_recent_sign_in(back="/statements/{appointment_id}"))],
+    # The step-up cannot keep the reason typed (it is not replayed): the page it returns
+    # to asks for it again, on that version's form.
+    dependencies=[
+        Depends(require_recent_sign_in(back="/statements/{appointment_id}?again={number}"))
+    ],
 )
 async def download_pdf(
     request: Request,
@@ -259,11 +284,25 @@ async def download_pdf(
 ) -> Response:
     """The sealed PDF, with the reason for taking it recorded as a disclosure."""
     db = app_db(request)
-    name, pdf = await _run(
-        lambda: signing.staff_download(
-            db, appointment_id=appointment_id, number=number, why=why, by=member
+
+    def download() -> tuple[str, bytes] | str:
+        try:
+            return signing.staff_download(
+                db, appointment_id=appointment_id, number=number, why=why, by=member
+            )
+        except StatementError as missing_reason:
+            return str(missing_reason)
+
+    result = await _run(download)
+    if isinstance(result, str):
+        return await _history_page(
+            request,
+            appointment_id,
+            member,
+            errors={f"why-{number}": f"{result}, for example: file for the CPS"},
+            typed={number: why},
         )
-    )
+    name, pdf = result
     return _attachment(name, pdf)
 
 

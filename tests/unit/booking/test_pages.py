@@ -225,3 +225,33 @@ def test_an_unknown_appointment_is_not_found(client: TestClient, supervisor: Sta
     sign_in(client, supervisor)
     response = client.get("/supervisor/appointments/999", headers={"accept": "text/html"})
     assert response.status_code == 404
+
+
+def test_the_history_names_rapid_call_moves_in_words(
+    client: TestClient,
+    db: Database,
+    settings: Settings,
+    handler: StaffMember,
+    supervisor: StaffMember,
+    officer: StaffMember,
+) -> None:
+    from videoresponse.booking.models import AppointmentEvent
+
+    appointment = _book(db, settings, handler, 9, officer.id)
+    with db.transaction() as session:
+        row = session.get_one(Appointment, appointment)
+        for event in ("rapid", "taken"):
+            session.add(
+                AppointmentEvent(
+                    appointment_id=row.id,
+                    by=handler.actor,
+                    event=event,
+                    from_status=None,
+                    to_status=row.status,
+                    starts_at=row.starts_at,
+                    officer_id=row.officer_id,
+                )
+            )
+    sign_in(client, supervisor)
+    page = client.get(f"/supervisor/appointments/{appointment}").text
+    assert "Rapid video call queued" in page and "Taken by an officer" in page

@@ -203,8 +203,13 @@ def test_the_waiting_list_shows_own_calls_with_someone_waiting_and_the_rapid_que
         "waiting_seconds",
         "starts_at",
         "late",
+        "urn",
+        "caller_waiting",
     }
     assert entries[1]["waiting_seconds"] >= 0
+    # The rapid caller never opened their link: listed, but not counted as waiting.
+    assert (entries[0]["caller_waiting"], entries[1]["caller_waiting"]) == (False, True)
+    assert entries[0]["urn"] and entries[0]["urn"] != entries[1]["urn"]
 
 
 def test_supervisors_see_callers_not_admitted_in_time_and_others_cannot(

@@ -16,7 +16,8 @@ from videoresponse.core.db import Database
 
 # (path, where a person is sent back to after the step-up)
 FORM_ROUTES = [
-    ("/statements/41/versions/1/pdf", "/statements/41"),
+    # The reason typed is not kept: the page asks for it again on that version's form.
+    ("/statements/41/versions/1/pdf", "/statements/41?again=1"),
     ("/evidence/42/open", "/evidence/42"),
     ("/evidence/42/copy-without-location", "/evidence/42"),
     ("/cases/43/evidence/export", "/cases/43/evidence"),

@@ -185,3 +185,21 @@ def test_a_twilio_failure_receipt_puts_the_text_on_the_follow_up_list(
             callback.signature
         )
         database.dispose()
+
+
+def test_text_kinds_are_labelled_in_words() -> None:
+    from videoresponse.core.web import make_templates
+
+    parts = make_templates().env.get_template("notify/parts.html").module
+    labels = {kind: str(parts.kind_label(kind)) for kind in ("call_now", "confirmation")}  # type: ignore[attr-defined]
+    assert labels == {"call_now": "Video call now", "confirmation": "Confirmation"}
+
+
+def test_the_short_text_form_mentions_the_code_word_only_as_conditional(
+    client: TestClient, booked
+) -> None:
+    handler, appointment = booked
+    sign_in(client, handler)
+    page = client.get(f"/appointments/{appointment}/texts").text
+    assert "it starts with their code word" not in page
+    assert "if they have a code word it starts with that" in page

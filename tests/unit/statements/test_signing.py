@@ -143,7 +143,16 @@ def test_countersigning_seals_a_pdf_that_staff_download_with_a_reason(
     assert page.status_code == 200
     assert sha256 in page.text and "Countersigned" in page.text
     url = f"/statements/{sides.call.appointment_id}/versions/{version}/pdf"
-    assert sides.officer.post(url, data={"why": ""}).status_code == 422
+    # No reason: the history page again, its error summary on that version's reason field.
+    refused = sides.officer.post(url, data={"why": "x"})
+    assert refused.status_code == 400
+    assert "govuk-error-summary" in refused.text and f'href="#why-{version}"' in refused.text
+    assert "Say why you are downloading the statement" in refused.text
+    assert f'id="why-{version}" name="why" type="text" maxlength="500" value="x"' in refused.text
+    assert "Go to your home page" not in refused.text
+    # Back from the step-up (test_step_up_routes): the form says to give the reason again.
+    again = sides.officer.get(f"/statements/{sides.call.appointment_id}?again={version}")
+    assert "Give the reason again, then download." in again.text
     download = sides.officer.post(url, data={"why": "File for the CPS"})
     assert download.status_code == 200
     assert download.headers["content-disposition"].startswith("attachment;")

@@ -173,7 +173,10 @@ export class Call extends EventTarget {
         break;
       case "peer_left": {
         const peer = this.peers.get(message.peer_id);
-        if (peer) this.retire(peer);
+        if (peer) {
+          this.retire(peer);
+          this.emit("peer-left", { role: peer.role, guestRole: peer.guestRole });
+        }
         break;
       }
       case "waiting":

@@ -80,25 +80,34 @@ function render() {
     ...rapid.map((r, index) => {
       const tr = document.createElement("tr");
       tr.className = "govuk-table__row";
-      tr.append(cell(String(index + 1)), cell(r.priority_band || ""), cell(waited(r.waiting_seconds + since)));
+      const queued = `${clock.format(new Date(r.waiting_since))} (${waited(r.waiting_seconds + since)} ago)`;
+      tr.append(
+        cell(String(index + 1)),
+        cell(r.urn || ""),
+        cell(r.priority_band || ""),
+        cell(queued),
+        cell(r.caller_waiting ? tag("Waiting", "govuk-tag--green") : tag("Not joined yet", "govuk-tag--grey")),
+      );
       return tr;
     }),
   );
   $("appointments-wrapper").hidden = appointments.length === 0;
   $("rapid-wrapper").hidden = rapid.length === 0;
-  const total = appointments.length + rapid.length;
-  const summary =
-    total === 0
-      ? "Nobody is waiting."
-      : `${total} ${total === 1 ? "person is" : "people are"} waiting` +
-        (rapid.length ? `, ${rapid.length} in the rapid video queue.` : ".");
+  // Only people actually in a waiting room count as waiting: a queued rapid call whose
+  // caller has not opened the link yet is said separately.
+  const total = appointments.length + rapid.filter((r) => r.caller_waiting).length;
+  const notJoined = rapid.length - rapid.filter((r) => r.caller_waiting).length;
+  const parts = [];
+  if (total) parts.push(`${total} ${total === 1 ? "caller" : "callers"} waiting`);
+  if (notJoined) parts.push(`${notJoined} rapid ${notJoined === 1 ? "call" : "calls"} not joined yet`);
+  const summary = parts.length ? `${parts.join(", ")}.` : "Nobody is waiting.";
   if ($("summary").textContent !== summary) $("summary").textContent = summary;
   document.title = total ? `(${total}) ${title}` : title;
 }
 
-function problem(text) {
-  $("error").textContent = text;
-  $("error").hidden = !text;
+function problem(text, where = "error") {
+  $(where).textContent = text;
+  $(where).hidden = !text;
 }
 
 async function poll() {
@@ -173,6 +182,7 @@ function renderDelays(delays) {
 $("take-next").addEventListener("click", async () => {
   const button = $("take-next");
   button.disabled = true;
+  problem("", "take-error");
   try {
     const response = await fetch("/api/calls/rapid/take", {
       method: "POST",
@@ -183,13 +193,15 @@ $("take-next").addEventListener("click", async () => {
       window.location.assign(`/officer/calls/${encodeURIComponent(id)}`);
       return;
     }
-    problem(
-      response.status === 404 || response.status === 409
-        ? "Someone else took that caller, or nobody is waiting now."
-        : "The next caller could not be taken. Try again.",
-    );
+    // The server says why (another appointment at this time, an empty queue): show that,
+    // and keep it on screen; the poll only clears its own message.
+    const detail = await response
+      .json()
+      .then((body) => (typeof body.detail === "string" ? body.detail : ""))
+      .catch(() => "");
+    problem(detail || "The next caller could not be taken. Try again.", "take-error");
   } catch {
-    problem("The next caller could not be taken. Check your connection and try again.");
+    problem("The next caller could not be taken. Check your connection and try again.", "take-error");
   }
   button.disabled = false;
 });

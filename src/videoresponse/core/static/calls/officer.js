@@ -13,6 +13,9 @@ const NAMES = {
   supporter: "Supporter",
   unknown: "Caller",
 };
+const CALLER_LEFT =
+  "The caller has left the call. They may have had to leave quickly: do not call them back " +
+  "unless their safe contact says you may.";
 const CLOCK = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit" });
 
 const root = document.getElementById("call");
@@ -40,6 +43,11 @@ async function main() {
     }
   });
   call.addEventListener("waiting", ({ detail }) => renderWaiting(call, detail));
+  // "Exit this page", hanging up or a lost signal look the same from here: assume the
+  // worst, that they had to leave quickly, and do not phone them back unsafely.
+  call.addEventListener("peer-left", ({ detail }) => {
+    if (detail.role === "caller") stage.notice(CALLER_LEFT);
+  });
   $("end").addEventListener("click", () => call.endForAll());
   mountWaitingMessage(call);
   mountInvite();

@@ -18,6 +18,8 @@ export function mountStage(root, call, { names, onHangUp }) {
   });
   const tiles = new Map();
   let busy = false;
+  // Says someone left; stays over "Connected." until a caller is in the call again.
+  let notice = "";
 
   const say = (text) => {
     if (status && status.textContent !== text) status.textContent = text;
@@ -53,8 +55,11 @@ export function mountStage(root, call, { names, onHangUp }) {
     remote.dataset.count = String(visible.length);
     if (stage) stage.dataset.count = String(visible.length);
     if (empty) empty.hidden = visible.length > 0;
+    if (notice && [...call.peers.values()].some((p) => p.role === "caller")) notice = "";
+    if (status) status.classList.toggle("vr-status--notice", Boolean(notice));
     if (call.state === "admitted") {
-      if (visible.some((p) => p.connected)) say("Connected.");
+      if (notice) say(notice);
+      else if (visible.some((p) => p.connected)) say("Connected.");
       else if (visible.length > 0) say("Connecting…");
     }
   }
@@ -148,6 +153,12 @@ export function mountStage(root, call, { names, onHangUp }) {
   renderSelf();
 
   return {
+    /** A status that stays until a caller is back in the call (see `notice` above). */
+    notice(text) {
+      notice = text;
+      say(text);
+      if (status) status.classList.toggle("vr-status--notice", Boolean(text));
+    },
     /** Blank at once: no picture of anyone stays on screen. */
     blank() {
       root.querySelectorAll("video").forEach((v) => {
