@@ -145,9 +145,7 @@ def caller_waits(page: Page, server: LiveServer, appointment_id: int, audio: boo
     """Straight to the waiting room (the full journey is in the first test)."""
     caller_opens_link(page, server, link_from_outbox(server, appointment_id))
     page.goto(server.url + "/appointment/call" + ("?audio=1" if audio else ""))
-    expect(
-        page.get_by_role("heading", name="Waiting for the officer to let you in")
-    ).to_be_visible()
+    expect(page.get_by_role("heading", name="Waiting to be let in")).to_be_visible()
 
 
 def officer_admits(page: Page, server: LiveServer, appointment_id: int) -> None:
@@ -204,9 +202,7 @@ def test_a_caller_joins_from_their_text_and_the_officer_admits_them(
         expect(caller.locator("[data-connection-result]")).to_contain_text("connection")
         caller.screenshot(path=str(SCREENSHOTS / "call_devices_phone.png"), full_page=True)
         caller.get_by_role("button", name="Go to the waiting room").click()
-        expect(
-            caller.get_by_role("heading", name="Waiting for the officer to let you in")
-        ).to_be_visible()
+        expect(caller.get_by_role("heading", name="Waiting to be let in")).to_be_visible()
 
         sign_in(officer, live_server, "officer1")
         officer.goto(live_server.url + "/officer/console")

@@ -89,9 +89,7 @@ def test_hang_up_blanks_the_callers_screen_at_once(
         # Coming back on purpose means waiting to be let in again.
         caller.get_by_role("link", name="Go back").click()
         caller.goto(live_server.url + "/appointment/call")
-        expect(
-            caller.get_by_role("heading", name="Waiting for the officer to let you in")
-        ).to_be_visible()
+        expect(caller.get_by_role("heading", name="Waiting to be let in")).to_be_visible()
         expect(officer.get_by_role("button", name="Admit Caller")).to_be_visible()
 
 
@@ -155,7 +153,7 @@ def test_the_caller_pages_fit_the_screen(
                 caller.get_by_role("button", name="Start the check").click()
                 expect(caller.get_by_text("Your camera works")).to_be_visible()
             if label == "waiting":
-                expect(caller.get_by_text("The officer will let you in soon")).to_be_visible()
+                expect(caller.get_by_text("You will be let in soon")).to_be_visible()
             assert caller.evaluate(SCROLL_WIDTH) <= width, label
             caller.screenshot(path=str(SCREENSHOTS / f"call_{label}_{name}.png"), full_page=True)
         officer_admits(officer, live_server, appointment_id)

@@ -48,9 +48,7 @@ def test_an_interpreter_joins_by_their_own_link_and_all_three_see_each_other(
             guest.goto(live_server.url + path)
             guest.get_by_role("button", name="Continue").click()
             guest.goto(live_server.url + "/appointment/call")
-            expect(
-                guest.get_by_role("heading", name="Waiting for the officer to let you in")
-            ).to_be_visible()
+            expect(guest.get_by_role("heading", name="Waiting to be let in")).to_be_visible()
             officer.get_by_role("button", name="Admit Interpreter").click()
 
             for page in (caller, officer, guest):

@@ -46,9 +46,7 @@ def test_the_caller_sends_evidence_the_officer_accepts_it_and_captures_a_still(
 
         panel = officer.locator("[data-evidence-panel]")
         expect(panel.get_by_text("Nothing has been sent yet.")).to_be_visible()
-        caller.get_by_label("Choose files to send to the officer").set_input_files(
-            [str(photo), str(renamed)]
-        )
+        caller.get_by_label("Choose files to send").set_input_files([str(photo), str(renamed)])
         files = caller.locator("[data-evidence-files] li")
         expect(files).to_have_count(2)
         sent = files.filter(has_text="injury.png")
@@ -76,7 +74,7 @@ def test_the_caller_sends_evidence_the_officer_accepts_it_and_captures_a_still(
         still = panel.locator("[data-evidence-item]").filter(has_text="Still frame")
         expect(still).to_be_visible(timeout=10000)
         expect(still.locator("[data-state]")).to_contain_text("Accepted")
-        expect(caller.get_by_text("The officer took a picture from the video.")).to_be_visible()
+        expect(caller.get_by_text("A picture was taken from the video.")).to_be_visible()
         officer.screenshot(path=str(SCREENSHOTS / "evidence_officer.png"), full_page=True)
 
         # The item's own page: its continuity, and a download only with a reason.
@@ -172,7 +170,7 @@ def test_after_a_reload_the_same_file_chosen_again_carries_on_where_it_stopped(
         )
         assert patched.status == 204
         caller.reload()
-        caller.get_by_label("Choose files to send to the officer").set_input_files(str(photo))
+        caller.get_by_label("Choose files to send").set_input_files(str(photo))
         expect(caller.locator("[data-evidence-files] li").get_by_text("Sent")).to_be_visible(
             timeout=30000
         )

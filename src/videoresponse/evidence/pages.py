@@ -307,6 +307,6 @@ async def still_frame(request: Request, appointment_id: int, member: VideoOffice
         request.app,
         appointment_id,
         CallRole.CALLER,
-        {"type": "evidence_still", "text": "The officer took a picture from the video."},
+        {"type": "evidence_still", "text": "A picture was taken from the video."},
     )
     return JSONResponse({"item": item}, status_code=201)

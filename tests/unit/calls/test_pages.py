@@ -114,7 +114,7 @@ def test_in_the_join_window_the_caller_reaches_the_waiting_room(
     assert call.status_code == 200
     assert f'data-appointment-id="{appointment}"' in call.text
     assert 'data-audio-only="0"' in call.text
-    assert "Waiting for the officer to let you in" in call.text
+    assert "Waiting to be let in" in call.text
     assert settings.force_phone in call.text
     assert re.search(r"If nobody has let you in by \d{1,2}:\d\d[ap]m", call.text)
     assert '<script type="module" src="/static/calls/caller.js">' in call.text

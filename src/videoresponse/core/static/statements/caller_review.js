@@ -69,7 +69,7 @@ function start(root) {
     if (!text || !call) return;
     call.send({ type: "correction", text });
     box.value = "";
-    $("[data-correction-sent]").textContent = "Sent to the officer. They will change the statement.";
+    $("[data-correction-sent]").textContent = "Sent. They will change the statement.";
   });
 
   confirmForm.addEventListener("submit", async (event) => {
