@@ -32,8 +32,11 @@ run: install
 	$(BIN)/videoresponse demo
 	$(BIN)/videoresponse serve
 
+# Unit tests are independent (each has its own database copy), so they run on both cores;
+# integration and browser tests share servers and ports, so they run one at a time.
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest tests/unit -n 2
+	$(BIN)/pytest tests/integration tests/e2e
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -19,7 +19,7 @@ from videoresponse.core.db import Database
 pytestmark = pytest.mark.postgres
 
 CLIENTS = 50
-ROUNDS = 20
+ROUNDS = 10
 
 
 def _day_after_tomorrow_at(hour: int) -> datetime:

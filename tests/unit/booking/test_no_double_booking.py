@@ -146,7 +146,7 @@ def test_no_officer_or_person_is_ever_double_booked(machine: type[Bookings]) -> 
     run_state_machine_as_test(
         machine,
         settings=settings(
-            max_examples=25,
+            max_examples=15,
             stateful_step_count=15,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow],
