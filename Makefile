@@ -33,10 +33,11 @@ run: install
 	$(BIN)/videoresponse serve
 
 # Unit tests are independent (each has its own database copy), so they run on both cores;
-# integration and browser tests share servers and ports, so they run one at a time.
+# the call's socket tests time what browsers and the server do in turn, and integration and
+# browser tests share servers and ports, so those run one at a time.
 test: install
-	$(BIN)/pytest tests/unit -n 2
-	$(BIN)/pytest tests/integration tests/e2e
+	$(BIN)/pytest tests/unit -n 2 --ignore=tests/unit/calls
+	$(BIN)/pytest tests/unit/calls tests/integration tests/e2e
 
 lint: install
 	$(BIN)/ruff check src tests bench
